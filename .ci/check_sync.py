@@ -1,0 +1,34 @@
+"""Fail when the library, the notebooks or README.md differ from what nbdev_export, nbdev_clean and `make readme` make."""
+import filecmp, shutil, subprocess, sys, tempfile
+from pathlib import Path
+
+root = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(root/'.ci'))
+from readme import readme
+
+def _diff(a, b):
+    "Relative paths of files that differ between folders `a` and `b` (caches ignored)."
+    fa = {p.relative_to(a) for p in a.rglob('*') if p.is_file() and '__pycache__' not in p.parts}
+    fb = {p.relative_to(b) for p in b.rglob('*') if p.is_file() and '__pycache__' not in p.parts}
+    return sorted(str(p) for p in fa ^ fb) + sorted(str(p) for p in fa & fb if not filecmp.cmp(a/p, b/p, shallow=False))
+
+def main():
+    bad = []
+    bin_ = Path(sys.executable).parent
+    with tempfile.TemporaryDirectory() as td:
+        td = Path(td)
+        for f in ('settings.ini',): shutil.copy(root/f, td/f)
+        for d in ('nbs', 'metafilm'): shutil.copytree(root/d, td/d, ignore=shutil.ignore_patterns('__pycache__', '.ipynb_checkpoints'))
+        subprocess.run([bin_/'nbdev_export'], cwd=td, check=True)
+        if d := _diff(root/'metafilm', td/'metafilm'):
+            bad.append('nbdev_export changes metafilm/ (edit the notebooks, run `make export`, commit both): ' + ', '.join(d))
+        subprocess.run([bin_/'nbdev_clean'], cwd=td, check=True)
+        if d := _diff(root/'nbs', td/'nbs'):
+            bad.append('notebooks are not clean (run `make clean-nbs`): ' + ', '.join(d))
+    if (root/'README.md').read_text(encoding='utf-8') != readme(root/'nbs/index.ipynb'):
+        bad.append('README.md is stale: run `make readme` (it is generated from nbs/index.ipynb)')
+    for b in bad: print('SYNC ERROR:', b)
+    if bad: sys.exit(1)
+    print('in sync: metafilm/ == nbdev_export(nbs/), notebooks clean, README.md == index.ipynb')
+
+if __name__ == '__main__': main()

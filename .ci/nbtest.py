@@ -1,0 +1,36 @@
+"""Run every notebook's tests (as `nbdev_test` does) and end with a `N passed, N failed` line CI can read."""
+import argparse, sys, time
+from pathlib import Path
+from fastcore.parallel import parallel
+from fastcore.xtras import working_directory
+from nbdev.config import get_config
+from nbdev.doclinks import nbglob
+from nbdev.test import test_nb
+
+def _run(fn, skip_flags, force_flags, basepath):
+    t0 = time.time()
+    ok, _ = test_nb(fn, skip_flags=skip_flags, force_flags=force_flags, basepath=basepath)
+    return ok, time.time() - t0
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument('path', nargs='?', default=None, help='a notebook or glob (default: all of nbs/)')
+    p.add_argument('--flags', default='', help='test flags to run that are normally skipped (e.g. "slow")')
+    p.add_argument('--n_workers', type=int, default=2)
+    a = p.parse_args()
+    cfg = get_config()
+    files = sorted(f.absolute() for f in nbglob(a.path, as_path=True)
+                   if not any(q.startswith(('_', '.')) for q in f.relative_to(cfg.nbs_path.absolute()).parts))
+    if not files: sys.exit('no notebooks found to test')
+    skip, force = cfg.tst_flags.split(), a.flags.split()
+    print(f"testing {len(files)} notebooks with {a.n_workers} workers (skipping flags: {' '.join(f for f in skip if f not in force) or 'none'})", flush=True)
+    t0 = time.time()
+    with working_directory(cfg.nbs_path):
+        res = parallel(_run, files, skip_flags=skip, force_flags=force, basepath=cfg.config_path,
+                       n_workers=min(a.n_workers, len(files)), pause=0.01)
+    for f, (ok, dt) in zip(files, res): print(f"{'PASS' if ok else 'FAIL'}  {dt:6.1f}s  {f.name}")
+    n_ok = sum(ok for ok, _ in res)
+    print(f"notebooks: {n_ok} passed, {len(files) - n_ok} failed in {time.time() - t0:.0f}s")
+    sys.exit(0 if n_ok == len(files) else 1)
+
+if __name__ == '__main__': main()
