@@ -21,8 +21,10 @@ def readme(nb_path='nbs/index.ipynb'):
             if any(d.startswith('echo: false') for d in ds): c.source = ''
         cells.append(c)
     nb.cells = cells
+    nb.metadata['language_info'] = {'name': 'python'}
     body, _ = MarkdownExporter(exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nb)
     body = re.sub(r'\n```python\n\n```\n', '\n', body)
+    body = re.sub(r'<style scoped>.*?</style>\n?', '', body, flags=re.S)
     body = re.sub(r'\n{3,}', '\n\n', body).strip() + '\n'
     return '<!-- generated from nbs/index.ipynb by `make readme`: edit the notebook, not this file -->\n\n' + body
 

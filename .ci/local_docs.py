@@ -1,0 +1,25 @@
+"""Build a browsable local docs site without Quarto: nbdev_proc_nbs, then pandoc per chapter, into _site/."""
+import shutil, subprocess, sys
+from pathlib import Path
+import yaml
+
+root = Path(__file__).resolve().parent.parent
+
+def main():
+    if shutil.which('pandoc') is None:
+        sys.exit('make docs: neither quarto nor pandoc is installed; `apt-get install pandoc` (or install Quarto for the full site)')
+    bin_ = Path(sys.executable).parent
+    subprocess.run([bin_/'nbdev_proc_nbs'], cwd=root, check=True)
+    proc, site = root/'_proc', root/'_site'
+    shutil.rmtree(site, ignore_errors=True); site.mkdir()
+    order = yaml.safe_load((root/'nbs/sidebar.yml').read_text())['website']['sidebar']['contents']
+    nav = ' | '.join(f'<a href="{Path(n).stem}.html">{Path(n).stem}</a>' for n in order)
+    for n in order:
+        src = proc/n
+        out = site/f'{Path(n).stem}.html'
+        subprocess.run(['pandoc', '-f', 'ipynb', '-t', 'html5', '-s', '--toc', '--metadata', f'title={Path(n).stem}',
+                        '-V', f'include-before=<nav>{nav}</nav>', '-o', str(out), str(src)], check=True)
+        print('wrote', out.relative_to(root))
+    print(f'open {site/"index.html"}')
+
+if __name__ == '__main__': main()
