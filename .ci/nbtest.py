@@ -7,11 +7,6 @@ from nbdev.config import get_config
 from nbdev.doclinks import nbglob
 from nbdev.test import test_nb
 
-def _run(fn, skip_flags, force_flags, basepath):
-    t0 = time.time()
-    ok, _ = test_nb(fn, skip_flags=skip_flags, force_flags=force_flags, basepath=basepath)
-    return ok, time.time() - t0
-
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument('path', nargs='?', default=None, help='a notebook or glob (default: all of nbs/)')
@@ -26,7 +21,7 @@ def main():
     print(f"testing {len(files)} notebooks with {a.n_workers} workers (skipping flags: {' '.join(f for f in skip if f not in force) or 'none'})", flush=True)
     t0 = time.time()
     with working_directory(cfg.nbs_path):
-        res = parallel(_run, files, skip_flags=skip, force_flags=force, basepath=cfg.config_path,
+        res = parallel(test_nb, files, skip_flags=skip, force_flags=force, basepath=cfg.config_path,
                        n_workers=min(a.n_workers, len(files)), pause=0.01)
     for f, (ok, dt) in zip(files, res): print(f"{'PASS' if ok else 'FAIL'}  {dt:6.1f}s  {f.name}")
     n_ok = sum(ok for ok, _ in res)
