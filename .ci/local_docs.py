@@ -1,5 +1,5 @@
 """Build a browsable local docs site without Quarto: nbdev_proc_nbs, then pandoc per chapter, into _site/."""
-import shutil, subprocess, sys
+import os, shutil, subprocess, sys
 from pathlib import Path
 import yaml
 
@@ -8,8 +8,13 @@ root = Path(__file__).resolve().parent.parent
 def main():
     if shutil.which('pandoc') is None:
         sys.exit('make docs: neither quarto nor pandoc is installed; `apt-get install pandoc` (or install Quarto for the full site)')
-    bin_ = Path(sys.executable).parent
-    subprocess.run([bin_/'nbdev_proc_nbs'], cwd=root, check=True)
+    # nbdev_proc_nbs would try to install Quarto and `pip install -e` into whatever pip is on PATH: call its parts
+    os.chdir(root)
+    import nbdev.doclinks
+    from nbdev.config import get_config
+    from nbdev.quarto import proc_nbs
+    nbdev.doclinks._build_modidx()
+    proc_nbs(get_config().nbs_path, n_workers=0)
     proc, site = root/'_proc', root/'_site'
     shutil.rmtree(site, ignore_errors=True); site.mkdir()
     order = yaml.safe_load((root/'nbs/sidebar.yml').read_text())['website']['sidebar']['contents']
