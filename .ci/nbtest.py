@@ -1,7 +1,9 @@
 """Run every notebook's tests (as `nbdev_test` does) and end with a `N passed, N failed` line CI can read."""
 import argparse, sys, time
 from pathlib import Path
-from fastcore.parallel import parallel
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from fastcore.xtras import working_directory
 from nbdev.config import get_config
 from nbdev.doclinks import nbglob
@@ -20,9 +22,10 @@ def main():
     skip, force = cfg.tst_flags.split(), a.flags.split()
     print(f"testing {len(files)} notebooks with {a.n_workers} workers (skipping flags: {' '.join(f for f in skip if f not in force) or 'none'})", flush=True)
     t0 = time.time()
-    with working_directory(cfg.nbs_path):
-        res = parallel(test_nb, files, skip_flags=skip, force_flags=force, basepath=cfg.config_path,
-                       n_workers=min(a.n_workers, len(files)), pause=0.01)
+    # each notebook in a fresh process, as a reader runs it: no state (imports, torch settings) leaks between them
+    run = partial(test_nb, skip_flags=skip, force_flags=force, basepath=cfg.config_path)
+    with working_directory(cfg.nbs_path), ProcessPoolExecutor(min(a.n_workers, len(files)), mp_context=mp.get_context('spawn'), max_tasks_per_child=1) as ex:
+        res = list(ex.map(run, files))
     for f, (ok, dt) in zip(files, res): print(f"{'PASS' if ok else 'FAIL'}  {dt:6.1f}s  {f.name}")
     n_ok = sum(ok for ok, _ in res)
     print(f"notebooks: {n_ok} passed, {len(files) - n_ok} failed in {time.time() - t0:.0f}s")
