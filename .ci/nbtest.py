@@ -17,7 +17,7 @@ def main():
     a = p.parse_args()
     cfg = get_config()
     files = sorted(f.absolute() for f in nbglob(a.path, as_path=True)
-                   if not any(q.startswith(('_', '.')) for q in f.relative_to(cfg.nbs_path.absolute()).parts))
+                   if not any(q.startswith(("_", ".")) for q in f.absolute().relative_to(cfg.nbs_path.absolute()).parts))
     if not files: sys.exit('no notebooks found to test')
     skip, force = cfg.tst_flags.split(), a.flags.split()
     print(f"testing {len(files)} notebooks with {a.n_workers} workers (skipping flags: {' '.join(f for f in skip if f not in force) or 'none'})", flush=True)
