@@ -5,6 +5,16 @@ import yaml
 
 root = Path(__file__).resolve().parent.parent
 
+def _pandoc_ready(path: Path) -> Path:
+    "A copy pandoc reads: cleaned notebooks have execute_result outputs without an execution count, which pandoc rejects."
+    import json
+    nb = json.loads(path.read_text())
+    for c in nb['cells']:
+        for o in c.get('outputs', []):
+            if o.get('output_type') == 'execute_result': o['output_type'] = 'display_data'; o.pop('execution_count', None)
+    out = path.with_suffix('.pandoc.ipynb'); out.write_text(json.dumps(nb))
+    return out
+
 def main():
     if shutil.which('pandoc') is None:
         sys.exit('make docs: neither quarto nor pandoc is installed; `apt-get install pandoc` (or install Quarto for the full site)')
@@ -20,7 +30,7 @@ def main():
     order = yaml.safe_load((root/'nbs/sidebar.yml').read_text())['website']['sidebar']['contents']
     nav = ' | '.join(f'<a href="{Path(n).stem}.html">{Path(n).stem}</a>' for n in order)
     for n in order:
-        src = proc/n
+        src = _pandoc_ready(proc/n)
         out = site/f'{Path(n).stem}.html'
         subprocess.run(['pandoc', '-f', 'ipynb', '-t', 'html5', '-s', '--toc', '--metadata', f'title={Path(n).stem}',
                         '-V', f'include-before=<nav>{nav}</nav>', '-o', str(out), str(src)], check=True)
