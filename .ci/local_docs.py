@@ -5,6 +5,14 @@ import yaml
 
 root = Path(__file__).resolve().parent.parent
 
+def _title(path: Path) -> str:
+    "The chapter title from nbdev's front matter (the first raw cell's `title:`), else the file name."
+    import json
+    for c in json.loads(path.read_text())['cells'][:2]:
+        for l in ''.join(c['source']).splitlines():
+            if c['cell_type'] == 'raw' and l.startswith('title:'): return l.split(':', 1)[1].strip().strip('\'"')
+    return path.stem
+
 def _pandoc_ready(path: Path) -> Path:
     "A copy pandoc reads: cleaned notebooks have execute_result outputs without an execution count, which pandoc rejects."
     import json
@@ -32,7 +40,8 @@ def main():
     for n in order:
         src = _pandoc_ready(proc/n)
         out = site/f'{Path(n).stem}.html'
-        subprocess.run(['pandoc', '-f', 'ipynb', '-t', 'html5', '-s', '--toc', '--metadata', f'title={Path(n).stem}',
+        title = _title(proc/n)
+        subprocess.run(['pandoc', '-f', 'ipynb', '-t', 'html5', '-s', '--toc', '--metadata', f'title={title}', '-V', 'maxwidth=72em',
                         '-V', f'include-before=<nav>{nav}</nav>', '-o', str(out), str(src)], check=True)
         print('wrote', out.relative_to(root))
     print(f'open {site/"index.html"}')
