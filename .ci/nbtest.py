@@ -28,7 +28,8 @@ def main():
         res = list(ex.map(run, files))
     for f, (ok, dt) in zip(files, res): print(f"{'PASS' if ok else 'FAIL'}  {dt:6.1f}s  {f.name}")
     n_ok = sum(ok for ok, _ in res)
-    print(f"notebooks: {n_ok} passed, {len(files) - n_ok} failed in {time.time() - t0:.0f}s")
+    print(f"all notebooks tested in {time.time() - t0:.0f}s")
+    print(f"notebooks: {n_ok} passed, {len(files) - n_ok} failed")  # the closing line CI reads
     sys.exit(0 if n_ok == len(files) else 1)
 
 if __name__ == '__main__': main()
