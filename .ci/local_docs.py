@@ -1,5 +1,5 @@
 """Build a browsable local docs site without Quarto: nbdev_proc_nbs, then pandoc per chapter, into _site/."""
-import os, shutil, subprocess, sys
+import os, re, shutil, subprocess, sys
 from pathlib import Path
 import yaml
 
@@ -41,8 +41,12 @@ def main():
         src = _pandoc_ready(proc/n)
         out = site/f'{Path(n).stem}.html'
         title = _title(proc/n)
-        subprocess.run(['pandoc', '-f', 'ipynb', '-t', 'html5', '-s', '--toc', '--metadata', f'title={title}', '-V', 'maxwidth=72em',
+        # --self-contained: output images (pandoc's media bag) and linked images become data URIs, so pages open anywhere
+        subprocess.run(['pandoc', '-f', 'ipynb', '-t', 'html5', '-s', '--toc', '--self-contained', '--resource-path', str(proc), '--metadata', f'title={title}', '-V', 'maxwidth=72em',
                         '-V', f'include-before=<nav>{nav}</nav>', '-o', str(out), str(src)], check=True)
+        html = out.read_text()
+        html = re.sub(r'href="([\w.-]+)\.ipynb(#[^"]*)?"', lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', html)  # chapter links
+        out.write_text(html)
         print('wrote', out.relative_to(root))
     print(f'open {site/"index.html"}')
 

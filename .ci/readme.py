@@ -25,6 +25,8 @@ def readme(nb_path='nbs/index.ipynb'):
     body, _ = MarkdownExporter(exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nb)
     body = re.sub(r'\n```python\n\n```\n', '\n', body)
     body = re.sub(r'<style scoped>.*?</style>\n?', '', body, flags=re.S)
+    body = re.sub(r'\]\((?!https?:|#|/)([^)]+\.(?:png|jpg|svg))\)', r'](nbs/\1)', body)  # images beside the notebook, seen from the root
+    body = re.sub(r'\]\((\d\d_\w+|index)\.ipynb\)', r'](nbs/\1.ipynb)', body)  # chapter links too
     body = re.sub(r'\n{3,}', '\n\n', body).strip() + '\n'
     return '<!-- generated from nbs/index.ipynb by `make readme`: edit the notebook, not this file -->\n\n' + body
 

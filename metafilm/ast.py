@@ -76,7 +76,10 @@ class AST(nn.Module):
         return torch.cat([self.cls_token.expand(B, -1, -1), self.dist_token.expand(B, -1, -1), p], 1) + self.pos_embed
 
 # %% ../nbs/05_ast.ipynb #a04e67c9
-def block_forward(blk: Block, x: torch.Tensor, modulate=None) -> torch.Tensor:
+def block_forward(blk: Block,       # a timm ViT block
+                  x: torch.Tensor,  # tokens, (B, tokens, D)
+                  modulate=None,    # a function of the normalised tokens u (B, tokens, D), same shape out; None: a plain block
+                 ) -> torch.Tensor:
     "One timm block, with an optional `modulate(u)` between its second LayerNorm and its MLP."
     x = x + blk.drop_path1(blk.ls1(blk.attn(blk.norm1(x))))
     u = blk.norm2(x)
@@ -84,7 +87,8 @@ def block_forward(blk: Block, x: torch.Tensor, modulate=None) -> torch.Tensor:
     return x + blk.drop_path2(blk.ls2(blk.mlp(u)))
 
 # %% ../nbs/05_ast.ipynb #d57a9325
-def forward_features(self: AST, x: torch.Tensor,
+def forward_features(self: AST,
+                     x: torch.Tensor,               # spectrograms, (B, 1, n_mels, frames) (or (B, frames, n_mels))
                      modulations: dict|None = None, # {layer index: modulate(u)} for conditioned layers
                     ) -> torch.Tensor:
     "Pooled feature ½(CLS + DIST) after the final LayerNorm, with optional per-layer modulations."
@@ -94,7 +98,13 @@ def forward_features(self: AST, x: torch.Tensor,
     return (h[:, 0] + h[:, 1]) / 2
 
 AST.forward_features = forward_features
-AST.forward = lambda self, x: self.forward_features(x)
+def _forward(self: AST,
+             x: torch.Tensor, # spectrograms, (B, 1, n_mels, frames) (or (B, frames, n_mels))
+            ) -> torch.Tensor:
+    "Pooled feature (B, D) of `x`: `forward_features` without modulations."
+    return self.forward_features(x)
+
+AST.forward = _forward
 
 # %% ../nbs/05_ast.ipynb #a30e7d19
 def adapt_grid(pos: torch.Tensor,   # (1, 2 + H·W, D) positional embedding with CLS and DIST first
@@ -128,7 +138,8 @@ class LoadReport:
         if self.unused: out.append(f'  unused: {", ".join(self.unused[:8])}{" ..." if len(self.unused) > 8 else ""}')
         return '\n'.join(out)
 
-def read_state_dict(path: str|Path) -> dict:
+def read_state_dict(path: str|Path, # a local checkpoint: .pth, .bin or .safetensors
+                   ) -> dict:
     "Tensors of a local checkpoint (.pth/.bin via torch.load(weights_only=True), .safetensors), unwrapped from 'model'/'state_dict'."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f'{path}: no such checkpoint file')
@@ -148,7 +159,8 @@ _HF_NAMES = {'embeddings.cls_token': 'cls_token', 'embeddings.distillation_token
 _HF_LAYER = {'layernorm_before': 'norm1', 'layernorm_after': 'norm2', 'attention.output.dense': 'attn.proj',
              'intermediate.dense': 'mlp.fc1', 'output.dense': 'mlp.fc2'}
 
-def hf_to_timm(sd: dict) -> tuple:
+def hf_to_timm(sd: dict, # a Hugging Face ASTForAudioClassification state dict
+              ) -> tuple:
     "Rename a Hugging Face AST state dict to timm's layout: (backbone tensors, unused keys)."
     out, unused, qkv = {}, [], {}
     for k, v in sd.items():
@@ -175,7 +187,10 @@ def _detect(sd: dict) -> str:
     if 'patch_embed.proj.weight' in sd: return 'imagenet'
     raise ValueError(f'unrecognised checkpoint layout (first keys: {", ".join(list(sd)[:5])})')
 
-def load_pretrained(model: AST, path: str|Path, verbose: bool = True) -> LoadReport:
+def load_pretrained(model: AST,           # the backbone to load into, in place
+                    path: str|Path,       # a local AudioSet AST, Hugging Face AST or ImageNet DeiT checkpoint (layout detected)
+                    verbose: bool = True, # print the `LoadReport`
+                   ) -> LoadReport:
     "Load AudioSet-AST, Hugging Face AST or ImageNet-DeiT weights from a local file into `model`, adapting what fits."
     raw = read_state_dict(path)
     fmt = _detect(raw)

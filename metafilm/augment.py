@@ -52,7 +52,7 @@ class AugmentConfig:
 
 # %% ../nbs/03_augment.ipynb #d6f0364f
 def spec_augment(x: torch.Tensor,               # features, (B, n_mels, frames)
-                 cfg: AugmentConfig = AugmentConfig(),
+                 cfg: AugmentConfig = AugmentConfig(), # `spec_p`, mask widths and counts, `mask_value`
                  fbank_frames: int = 997,        # frames of the fbank the time-mask width refers to
                 ) -> torch.Tensor:
     "Frequency and time masks on a random subset (probability `spec_p`) of the batch; a new tensor."
@@ -78,13 +78,19 @@ def _uniform(lo: float, hi: float, g: torch.Generator) -> float: return lo + (hi
 def _stft(x): return torch.stft(x, 2048, 512, window=torch.hann_window(2048), return_complex=True)
 def _istft(s, n): return torch.istft(s, 2048, 512, window=torch.hann_window(2048), length=n)
 
-def time_stretch(x: torch.Tensor, rate: float) -> torch.Tensor:
+def time_stretch(x: torch.Tensor, # samples, 1-d
+                 rate: float,     # speed factor: > 1 shortens, < 1 lengthens
+                ) -> torch.Tensor:
     "Phase-vocoder time-stretch: `rate` > 1 shortens, the pitch is kept."
     s = _stft(x)
     adv = torch.linspace(0, math.pi * 512, s.shape[0])[..., None]
     return _istft(AF.phase_vocoder(s, rate, adv), int(round(len(x) / rate)))
 
-def vtlp_warp(x: torch.Tensor, sr: int, alpha: float, fhi: float = 4800.) -> torch.Tensor:
+def vtlp_warp(x: torch.Tensor,    # samples, 1-d
+              sr: int,            # sample rate, Hz
+              alpha: float,       # warp factor α (the reference draws it from U[0.9, 1.1]; 1 leaves `x` as it is)
+              fhi: float = 4800., # warp boundary, Hz, on nlpaug's frequency labels (STFT bin i taken as i/(N−1)·sr)
+             ) -> torch.Tensor:
     "Vocal-tract-length perturbation: warp the STFT's frequency axis by `alpha` (piecewise linear, boundary `fhi`)."
     s = _stft(x); n_bins = s.shape[0]
     f = torch.linspace(0, 1, n_bins, dtype=torch.float64) * sr
@@ -101,9 +107,9 @@ def vtlp_warp(x: torch.Tensor, sr: int, alpha: float, fhi: float = 4800.) -> tor
 
 # %% ../nbs/03_augment.ipynb #baf2079c
 def augment_wave(w: torch.Tensor,               # one padded cycle, (n_samples,)
-                 cfg: AugmentConfig = AugmentConfig(),
+                 cfg: AugmentConfig = AugmentConfig(), # which augmentations fire (their `_p`) and their ranges
                  g: torch.Generator|None = None, # randomness (a seeded generator repeats exactly)
-                 sr: int = 16000,
+                 sr: int = 16000,                # `w`'s sample rate, Hz
                 ) -> tuple:
     "Apply each waveform augmentation with its probability, in the reference's order: (new waveform, names applied)."
     g = g if g is not None else torch.Generator().manual_seed(int(torch.randint(0, 2**31, (1,))))
@@ -129,8 +135,12 @@ def augment_wave(w: torch.Tensor,               # one padded cycle, (n_samples,)
         done.append(f'pitch {steps}')
     return x, done
 
-def augmented_features(w: torch.Tensor, aug: AugmentConfig, front: FrontendConfig, g: torch.Generator|None = None,
-                       stats: tuple|None = None) -> tuple:
+def augmented_features(w: torch.Tensor,                 # one padded cycle, (n_samples,), at `front.sample_rate`
+                       aug: AugmentConfig,              # the waveform augmentations
+                       front: FrontendConfig,           # how the result is padded back and featurised
+                       g: torch.Generator|None = None,  # randomness (a seeded generator repeats exactly)
+                       stats: tuple|None = None,        # training-split (mean, std) for norm='dataset'
+                      ) -> tuple:
     "Augment one padded cycle, cut/pad it back to the frontend's length and featurise it: ((n_mels, frames), names applied)."
     x, done = augment_wave(w, aug, g, front.sample_rate)
     return wave_features(pad_cycle(x, front)[None], front, stats)[0], done

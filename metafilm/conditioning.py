@@ -72,7 +72,11 @@ class ConditioningConfig:
 # %% ../nbs/06_conditioning.ipynb #96e85cea
 def _act(name: str) -> nn.Module: return nn.GELU() if name == 'gelu' else nn.ReLU()
 
-def mlp_encoder(d_in: int, hidden: int, act: str = 'relu', dropout: float = 0.2) -> nn.Sequential:
+def mlp_encoder(d_in: int,             # input width (a factor's embedding, or its continuous values)
+                hidden: int,           # hidden and output width
+                act: str = 'relu',     # 'gelu' for GELU; anything else is ReLU
+                dropout: float = 0.2,  # dropout after the first activation
+               ) -> nn.Sequential:
     "LN(d_in) → Linear(d_in, hidden) → act → Dropout → Linear(hidden, hidden) → act: every metadata encoder."
     return nn.Sequential(nn.LayerNorm(d_in), nn.Linear(d_in, hidden), _act(act), nn.Dropout(dropout), nn.Linear(hidden, hidden), _act(act))
 
@@ -122,7 +126,10 @@ class SoftMasks(nn.Module):
         self.logits = nn.Parameter(m.repeat(len(layers), 1, 1) if per_layer else m)
         self.register_buffer('tau', torch.tensor(1.0))
 
-    def set_temperature(self, tau: float): self.tau.fill_(max(float(tau), 0.1))
+    def set_temperature(self, tau: float, # the new temperature τ; below 0.1 it is raised to 0.1
+                       ):
+        "Set the masks' temperature τ in place (the `tau` buffer, at least 0.1)."
+        self.tau.fill_(max(float(tau), 0.1))
 
     def weights(self, layer: int|None = None) -> torch.Tensor:
         "(factors, D) masks of a layer (the shared set when not per layer), at the current temperature."
@@ -142,7 +149,10 @@ class SoftMasks(nn.Module):
 
 def mask_temperature(epoch: int,            # 1-based epoch about to start
                      epochs: int,           # total epochs
-                     start: float = 1.0, end: float = 0.2, warmup: int = 5) -> float:
+                     start: float = 1.0,    # temperature during the warm-up, where the cosine starts
+                     end: float = 0.2,      # temperature the cosine falls to
+                     warmup: int = 5,       # epochs held at `start`
+                    ) -> float:
     "SoftFiLM's temperature: `start` during the warm-up, then a cosine from `start` to `end` at the last epoch."
     e = epoch - 1
     if e < warmup: return start
@@ -155,7 +165,10 @@ def _init_generator(g: nn.Linear, how: str, gain: float):
     if how in ('identity', 'zero'): nn.init.zeros_(g.weight); nn.init.zeros_(g.bias)
     elif how == 'xavier': nn.init.xavier_uniform_(g.weight, gain=gain); nn.init.zeros_(g.bias)
 
-def apply_film(u: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
+def apply_film(u: torch.Tensor,     # normalised tokens, (B, tokens, D); tokens 0-1 are CLS and DIST
+               gamma: torch.Tensor, # scales γ, (B, groups, D) with 1 or 2 groups
+               beta: torch.Tensor,  # shifts β, same shape as `gamma`
+              ) -> torch.Tensor:
     "u ← γ ⊙ u + β per sample; with two token groups, group 0 acts on tokens 0–1 (CLS, DIST), group 1 on the patches."
     if gamma.shape[1] == 1: return gamma * u + beta
     return torch.cat([gamma[:, :1] * u[:, :2] + beta[:, :1], gamma[:, 1:] * u[:, 2:] + beta[:, 1:]], 1)

@@ -74,7 +74,10 @@ def _merge(base: dict, over: dict, origin: dict, src: str, prefix: str = '') -> 
 def _leaves(d: dict, prefix: str) -> list:
     return [l for k, v in d.items() for l in (_leaves(v, f'{prefix}{k}.') if isinstance(v, dict) else [f'{prefix}{k}'])]
 
-def read_yaml(path: str|Path, origin: dict|None = None, _seen: tuple = ()) -> dict:
+def read_yaml(path: str|Path,           # a YAML config; its `base` (a path or a list, relative to it) is read first
+              origin: dict|None = None, # filled in place: {dotted leaf key: the file that set it}
+              _seen: tuple = (),        # files already on the base chain (internal: catches circular bases)
+             ) -> dict:
     "A YAML config with its `base` chain merged in (bases first); `origin` collects the file of every leaf key."
     path = Path(path).resolve()
     origin = {} if origin is None else origin
@@ -88,7 +91,10 @@ def read_yaml(path: str|Path, origin: dict|None = None, _seen: tuple = ()) -> di
     for b in [bases] if isinstance(bases, str) else bases: merged = _merge(merged, read_yaml(path.parent/b, origin, _seen + (path,)), {}, '')
     return _merge(merged, d, origin, str(path))
 
-def apply_overrides(d: dict, overrides, origin: dict) -> dict:
+def apply_overrides(d: dict,      # a merged config, changed in place and returned
+                    overrides,    # `section.key=value` strings (None: no overrides); values are parsed as YAML
+                    origin: dict, # updated in place: each overridden key is set by 'the command line'
+                   ) -> dict:
     "Dotted `section.key=value` overrides (values parsed as YAML)."
     for o in overrides or []:
         key, eq, val = o.partition('=')
@@ -168,7 +174,8 @@ def load_config(path: str|Path|None = None, # a YAML experiment (or None for the
     if not cfg.train.name: cfg.train.name = Path(path).stem if path else 'default'
     return cfg
 
-def config_dict(cfg: Config) -> dict:
+def config_dict(cfg: Config, # a resolved config from `load_config`
+               ) -> dict:
     "The resolved config as plain data (tuples as lists), ready for YAML or MLflow."
     def plain(x):
         if isinstance(x, dict): return {k: plain(v) for k, v in x.items()}
@@ -176,7 +183,9 @@ def config_dict(cfg: Config) -> dict:
         return x
     return plain({k: v for k, v in asdict(cfg).items()})
 
-def save_config(cfg: Config, path: str|Path):
+def save_config(cfg: Config,    # a resolved config from `load_config`
+                path: str|Path, # the YAML file to write
+               ):
     "Write the resolved config as YAML (reloadable with `load_config`)."
     d = config_dict(cfg); d.pop('source')
     Path(path).write_text(f'# resolved from {cfg.source}\n' + yaml.safe_dump(d, sort_keys=False))

@@ -47,12 +47,16 @@ class DataConfig:
         return 1 if self.n_cls == 2 else (2 if self.multi_label else 4)
 
 # %% ../nbs/04_data.ipynb #91d43a6b
-def class_index(cycles: pd.DataFrame, n_cls: int = 4) -> np.ndarray:
+def class_index(cycles: pd.DataFrame, # cycles with 0/1 `crackle` and `wheeze`
+                n_cls: int = 4,        # 4 (normal, crackle, wheeze, both) or 2 (normal, abnormal)
+               ) -> np.ndarray:
     "Integer class per cycle: 4-class 0..3 from (crackle, wheeze), or 2-class normal 0 / abnormal 1."
     c = (cycles.crackle.to_numpy() + 2 * cycles.wheeze.to_numpy()).astype(np.int64)
     return c if n_cls == 4 else (c > 0).astype(np.int64)
 
-def label_targets(cycles: pd.DataFrame, cfg: DataConfig) -> np.ndarray:
+def label_targets(cycles: pd.DataFrame, # cycles with 0/1 `crackle` and `wheeze`
+                  cfg: DataConfig,       # `n_cls` and `multi_label` pick the target's form
+                 ) -> np.ndarray:
     "Float targets for the head: (n, 2) bits, (n, 1) abnormal, or (n, 4) one-hot."
     if cfg.n_cls == 2: return (class_index(cycles, 2)[:, None]).astype(np.float32)
     if cfg.multi_label: return np.stack([cycles.crackle, cycles.wheeze], 1).astype(np.float32)
@@ -78,7 +82,9 @@ def _patient_pick(cycles: pd.DataFrame, fraction: float, seed: int, restarts: in
         if cur < best_cost: best, best_cost = sel.copy(), cur
     return {int(p) for p in pids[best]}
 
-def assign_parts(cycles: pd.DataFrame, cfg: DataConfig = DataConfig()) -> pd.Series:
+def assign_parts(cycles: pd.DataFrame,           # the cycle table (`pid`, `split`, `fold`)
+                 cfg: DataConfig = DataConfig(),  # `split` scheme, `test_fold`, `random_test_fraction`, `val_fraction`, `seed`
+                ) -> pd.Series:
     "'train', 'val' or 'test' for every cycle, by `cfg.split` and `cfg.val_fraction`."
     if cfg.split == 'official': part = cycles.split.astype(str)
     elif cfg.split == 'foldwise':
@@ -136,7 +142,9 @@ class EncodedMeta:
     site: np.ndarray    # (n,) int64
     cont: np.ndarray    # (n, n_cont) float32, finite
 
-def encode(enc: MetadataEncoder, cycles: pd.DataFrame) -> EncodedMeta:
+def encode(enc: MetadataEncoder,  # fitted on the training part (`MetadataEncoder.fit`)
+           cycles: pd.DataFrame,  # cycles with device, site and the `CONTINUOUS` columns (NaN allowed)
+          ) -> EncodedMeta:
     "Encode cycles' metadata with fitted statistics; never NaN."
     cols = []
     for c in CONTINUOUS:
@@ -146,8 +154,16 @@ def encode(enc: MetadataEncoder, cycles: pd.DataFrame) -> EncodedMeta:
     cont = np.nan_to_num(np.stack(cols, 1), nan=0., posinf=0., neginf=0.).astype(np.float32)
     return EncodedMeta(_ids(cycles.device, DEVICE_VOCAB, 'device', cycles), _ids(cycles.site, SITE_VOCAB, 'site', cycles), cont)
 
-def save_encoder(enc: MetadataEncoder, path: str|Path): Path(path).write_text(json.dumps(asdict(enc), indent=1))
-def load_encoder(path: str|Path) -> MetadataEncoder: return MetadataEncoder(**json.loads(Path(path).read_text()))
+def save_encoder(enc: MetadataEncoder, # a fitted encoder
+                 path: str|Path,       # the JSON file to write
+                ):
+    "Write an encoder's statistics as JSON, for `load_encoder`."
+    Path(path).write_text(json.dumps(asdict(enc), indent=1))
+
+def load_encoder(path: str|Path, # a JSON file written by `save_encoder`
+                ) -> MetadataEncoder:
+    "The encoder `save_encoder` wrote to `path`."
+    return MetadataEncoder(**json.loads(Path(path).read_text()))
 
 # %% ../nbs/04_data.ipynb #ab5a6133
 class CycleDataset(Dataset):
@@ -196,7 +212,10 @@ class Data:
     val: CycleDataset|None
     test: CycleDataset
 
-def build_data(cache: FeatureCache|str|Path, cfg: DataConfig = DataConfig(), augment: AugmentConfig|None = None) -> Data:
+def build_data(cache: FeatureCache|str|Path,       # an opened cache, or a cache folder made by `prepare`
+               cfg: DataConfig = DataConfig(),     # split, labels and metadata options
+               augment: AugmentConfig|None = None, # waveform augmentation of the training part (used when `augment.wave`)
+              ) -> Data:
     "Open a cache, split it, fit the metadata encoder on the training part, and build the datasets."
     cache = cache if isinstance(cache, FeatureCache) else FeatureCache.open(cache)
     cycles = cache.cycles.assign(part=assign_parts(cache.cycles, cfg))
@@ -204,7 +223,10 @@ def build_data(cache: FeatureCache|str|Path, cfg: DataConfig = DataConfig(), aug
     part = lambda p, aug=None: CycleDataset(cache, cycles[cycles.part == p], cfg, enc, aug) if (cycles.part == p).any() else None
     return Data(cache, cycles, enc, part('train', augment), part('val'), part('test'))
 
-def loaders(data: Data, cfg: DataConfig = DataConfig(), seed: int = 0) -> dict:
+def loaders(data: Data,                     # the datasets from `build_data`
+            cfg: DataConfig = DataConfig(), # `batch_size`, `num_workers` and `balanced` sampling
+            seed: int = 0,                  # seeds the training order (shuffle or weighted sampling)
+           ) -> dict:
     "DataLoaders for each part: training shuffled (or class-balanced), seeded and drop_last; evaluation in order."
     g = torch.Generator().manual_seed(seed)
     kw = dict(batch_size=cfg.batch_size, num_workers=cfg.num_workers, persistent_workers=cfg.num_workers > 0, pin_memory=torch.cuda.is_available())

@@ -67,7 +67,7 @@ class FrontendError(ValueError):
     "A recording or cycle the frontend cannot turn into features; the message names the file (and cycle)."
 
 def load_recording(path: str|Path,             # a WAV (any rate soundfile reads)
-                   cfg: FrontendConfig = FrontendConfig(),
+                   cfg: FrontendConfig = FrontendConfig(), # `sample_rate` to resample to, and `remove_dc`
                   ) -> torch.Tensor:
     "The whole recording as a 1-d float32 tensor at `cfg.sample_rate`, DC removed if configured."
     try: x, sr = sf.read(str(path), dtype='float32', always_2d=True)
@@ -79,12 +79,16 @@ def load_recording(path: str|Path,             # a WAV (any rate soundfile reads
         return x - x.mean() if cfg.remove_dc else x
 
 # %% ../nbs/02_frontend.ipynb #5928f0dc
-def cut_cycle(x: torch.Tensor, start: float, end: float, sr: int) -> torch.Tensor:
+def cut_cycle(x: torch.Tensor, # a whole recording's samples, 1-d
+              start: float,    # cycle start, s
+              end: float,      # cycle end, s
+              sr: int,         # `x`'s sample rate, Hz
+             ) -> torch.Tensor:
     "Samples `[int(start·sr), int(end·sr))` of `x`, clipped to its length."
     return x[max(0, int(start * sr)):min(len(x), int(end * sr))]
 
 def pad_cycle(c: torch.Tensor,                  # one cycle's samples
-              cfg: FrontendConfig = FrontendConfig(),
+              cfg: FrontendConfig = FrontendConfig(), # target length `n_samples`, `pad` mode and fades
              ) -> torch.Tensor:
     "Fit a cycle to `cfg.n_samples`: truncate, repeat with fades, or zero-pad (REFERENCE §1.5)."
     n, L = cfg.n_samples, len(c)
@@ -120,7 +124,7 @@ def _mel_groups(n_mels: int, win: int, sample_rate: int, low: float, high: float
 
 # %% ../nbs/02_frontend.ipynb #fa82d5ea
 def fbank(x: torch.Tensor,                    # padded cycles, (B, n_samples)
-          cfg: FrontendConfig = FrontendConfig(),
+          cfg: FrontendConfig = FrontendConfig(), # sample rate, window and hop, mel bins and their edges
          ) -> torch.Tensor:
     "Kaldi log-mel filterbank of each row, (B, n_frames, n_mels), as `torchaudio.compliance.kaldi.fbank` with the reference's settings."
     lo, n_fft, n_bins, groups = _mel_groups(cfg.n_mels, cfg.win, cfg.sample_rate, cfg.low_freq, cfg.high_freq)
@@ -143,14 +147,18 @@ def fbank(x: torch.Tensor,                    # padded cycles, (B, n_samples)
     return out.clamp_(min=torch.finfo(x.dtype).eps).log_()
 
 # %% ../nbs/02_frontend.ipynb #1674e7cf
-def mel_centres(cfg: FrontendConfig = FrontendConfig()) -> np.ndarray:
+def mel_centres(cfg: FrontendConfig = FrontendConfig(), # `n_mels` and the lowest/highest mel edges
+               ) -> np.ndarray:
     "Centre frequency (Hz) of each mel bin."
     from torchaudio.compliance.kaldi import inverse_mel_scale, mel_scale_scalar
     lo, hi = mel_scale_scalar(cfg.low_freq), mel_scale_scalar(cfg.high_freq)
     return inverse_mel_scale(torch.linspace(lo, hi, cfg.n_mels + 2)[1:-1]).numpy()
 
 # %% ../nbs/02_frontend.ipynb #938366a3
-def normalise(fb: torch.Tensor, cfg: FrontendConfig = FrontendConfig(), stats: tuple|None = None) -> torch.Tensor:
+def normalise(fb: torch.Tensor,                        # log-mel features, any shape
+              cfg: FrontendConfig = FrontendConfig(),  # `cfg.norm` picks the formula: 'mit', 'hf', 'dataset' or 'none'
+              stats: tuple|None = None,                # training-split (mean, std), needed for norm='dataset'
+             ) -> torch.Tensor:
     "Normalise log-mel features by `cfg.norm` (`stats` = (mean, std) of the training split for 'dataset')."
     if cfg.norm == 'none': return fb
     if cfg.norm == 'dataset':
@@ -159,7 +167,9 @@ def normalise(fb: torch.Tensor, cfg: FrontendConfig = FrontendConfig(), stats: t
     else: m, s = AUDIOSET_MEAN, AUDIOSET_STD
     return (fb - m) / (s if cfg.norm == 'hf' else 2 * s)
 
-def fit_frames(fb: torch.Tensor, cfg: FrontendConfig = FrontendConfig()) -> torch.Tensor:
+def fit_frames(fb: torch.Tensor,                        # log-mel features, (B, frames, n_mels)
+               cfg: FrontendConfig = FrontendConfig(),  # `target_frames`, and `fit`: 'resize' or 'pad'
+              ) -> torch.Tensor:
     "(B, frames, mels) → (B, mels, target_frames), by bilinear resize or zero-pad/crop."
     x = fb.transpose(1, 2)
     T = x.shape[-1]
@@ -171,7 +181,7 @@ def fit_frames(fb: torch.Tensor, cfg: FrontendConfig = FrontendConfig()) -> torc
 # %% ../nbs/02_frontend.ipynb #29fca661
 def recording_features(path: str|Path,          # the recording's WAV
                        cycles,                   # its cycles: a DataFrame with `start` and `end` (s), or (start, end) pairs
-                       cfg: FrontendConfig = FrontendConfig(),
+                       cfg: FrontendConfig = FrontendConfig(), # rate, padding, fbank, normalisation and frame fitting
                        stats: tuple|None = None, # training-split (mean, std) for norm='dataset'
                       ) -> tuple:
     "Model inputs (n, n_mels, target_frames) float32 of a recording's cycles, and their padded waveforms (n, n_samples)."
@@ -182,7 +192,7 @@ def recording_features(path: str|Path,          # the recording's WAV
     return wave_features(waves, cfg, stats), waves
 
 def wave_features(waves: torch.Tensor,        # padded cycles, (B, n_samples)
-                  cfg: FrontendConfig = FrontendConfig(),
+                  cfg: FrontendConfig = FrontendConfig(), # fbank, normalisation and frame-fitting settings
                   stats: tuple|None = None,     # training-split (mean, std) for norm='dataset'
                  ) -> torch.Tensor:
     "Model inputs (B, n_mels, target_frames) of padded waveforms: fbank, normalise, fit (on one thread)."
@@ -191,14 +201,17 @@ def wave_features(waves: torch.Tensor,        # padded cycles, (B, n_samples)
 # %% ../nbs/02_frontend.ipynb #6886957d
 FRONTEND_VERSION = 1  # bump when the feature computation changes: every existing cache is then rebuilt
 
-def corpus_files(root: str|Path) -> list:
+def corpus_files(root: str|Path, # an ICBHI release or a `metafilm synth` corpus
+                ) -> list:
     "(relative path, size, mtime in ns) of every file the ICBHI reader uses below `root`, sorted."
     root = Path(root)
     files, recs = find_release(root)
     paths = list(files.values()) + [p for pair in recs.values() for p in pair if p is not None]
     return sorted((str(p.relative_to(root)), (st := p.stat()).st_size, st.st_mtime_ns) for p in paths)
 
-def cache_key(root: str|Path, cfg: FrontendConfig) -> str:
+def cache_key(root: str|Path,       # the corpus: its files' names, sizes and mtimes enter the key
+              cfg: FrontendConfig,  # the frontend settings: all of them enter the key
+             ) -> str:
     "The cache folder's name: a hash of the frontend settings, the feature version and the corpus files."
     blob = json.dumps({'frontend': asdict(cfg), 'version': FRONTEND_VERSION, 'files': corpus_files(root)}, sort_keys=True)
     return hashlib.sha1(blob.encode()).hexdigest()[:16]
@@ -227,13 +240,14 @@ def _featurise(job) -> tuple:
     return stats + (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,)
 
 # %% ../nbs/02_frontend.ipynb #7694c6ff
-def read_cycle_table(path: str|Path) -> pd.DataFrame:
+def read_cycle_table(path: str|Path, # a cache's `cycles.csv`
+                    ) -> pd.DataFrame:
     "A cycle table written by `prepare`, with its categorical columns and dtypes restored."
     return cycle_dtypes(pd.read_csv(path, keep_default_na=True))
 
 # %% ../nbs/02_frontend.ipynb #091d425e
 def prepare(root: str|Path,                      # an ICBHI release or a `metafilm synth` corpus
-            cfg: FrontendConfig = FrontendConfig(),
+            cfg: FrontendConfig = FrontendConfig(), # how a cycle becomes features (part of the cache key)
             cache_dir: str|Path = '.cache/metafilm', # where caches live (one sub-folder per key)
             workers: int|None = None,            # worker processes (default: all cores; 1 = in this process)
             errors: str = 'skip',                # the ICBHI reader's policy for broken input

@@ -170,7 +170,9 @@ def _rows(path):
     return [(i, l.split()) for i, l in enumerate(text.splitlines(), 1) if l.strip()]
 
 # %% ../nbs/00_icbhi.ipynb #39c5ee13
-def read_split(path: str|Path, errors: str = 'raise', report: Report|None = None,
+def read_split(path: str|Path,             # the split file: `name<TAB>train|test` per recording
+               errors: str = 'raise',      # 'raise' at the first bad line, or 'skip' it (noted in `report`)
+               report: Report|None = None, # collects skipped lines when errors='skip' (default: a fresh one, discarded)
               ) -> dict:
     "Map each recording key `PID_RecIdx_Site_Mode` to `(split, name as listed, line)`."
     problem, out = _Collector(report if report is not None else Report(Path(path).parent), errors), {}
@@ -189,7 +191,9 @@ def _num(s: str) -> float:
     "A number from the demographics file; `NA` (any case) or empty is NaN."
     return np.nan if s.upper() in ('NA', 'NAN', '') else float(s)
 
-def read_demographics(path: str|Path, errors: str = 'raise', report: Report|None = None,
+def read_demographics(path: str|Path,             # the demographics file: `PID age sex adultBMI childWeight childHeight`
+                      errors: str = 'raise',      # 'raise' at the first bad line, or 'skip' it (noted in `report`)
+                      report: Report|None = None, # collects skipped lines when errors='skip' (default: a fresh one, discarded)
                      ) -> pd.DataFrame:
     "Demographics per patient (index `pid`): age, sex, adult_bmi, child_weight, child_height."
     problem, rows = _Collector(report if report is not None else Report(Path(path).parent), errors), []
@@ -209,7 +213,8 @@ def read_demographics(path: str|Path, errors: str = 'raise', report: Report|None
 # %% ../nbs/00_icbhi.ipynb #a5bf8328
 def read_patient_column(path: str|Path, # a `PID value` file (diagnosis or folds)
                         name: str,      # the column name to give the value
-                        errors: str = 'raise', report: Report|None = None,
+                        errors: str = 'raise',      # 'raise' at the first bad line, or 'skip' it (noted in `report`)
+                        report: Report|None = None, # collects skipped lines when errors='skip' (default: a fresh one, discarded)
                        ) -> pd.Series:
     "A per-patient value from a two-column `PID value` file, indexed by `pid`."
     problem, vals = _Collector(report if report is not None else Report(Path(path).parent), errors), {}
@@ -220,20 +225,28 @@ def read_patient_column(path: str|Path, # a `PID value` file (diagnosis or folds
     return pd.Series(vals, name=name, dtype='object').rename_axis('pid')
 
 # %% ../nbs/00_icbhi.ipynb #d16e864a
-def write_split(path, splits: dict, crlf: bool = True):
+def write_split(path,              # the file to write
+                splits: dict,      # {recording name: 'train'|'test'}, written in this order
+                crlf: bool = True, # CRLF line endings, as the official file has (else LF)
+               ):
     "Write a split file from {recording name: 'train'|'test'}."
     nl = '\r\n' if crlf else '\n'
     Path(path).write_bytes(nl.join(f'{n}\t{s}' for n, s in splits.items()).encode() + nl.encode())
 
 def _fmt(v) -> str: return 'NA' if v is None or (isinstance(v, float) and np.isnan(v)) else f'{v}'
 
-def write_demographics(path, demo: pd.DataFrame):
+def write_demographics(path,              # the file to write
+                       demo: pd.DataFrame, # indexed by pid; age, sex, adult_bmi, child_weight, child_height (missing: NA)
+                      ):
     "Write a 6-column demographics file from a frame indexed by pid with `read_demographics`'s columns."
     cols = ['age', 'sex', 'adult_bmi', 'child_weight', 'child_height']
     Path(path).write_text(''.join('\t'.join([str(pid)] + [_fmt(v) for v in r]) + '\n'
                                   for pid, r in zip(demo.index, demo[cols].itertuples(index=False))))
 
-def write_patient_column(path, values: dict, sep: str = '\t'):
+def write_patient_column(path,            # the file to write
+                         values: dict,    # {pid: value}, written in this order
+                         sep: str = '\t', # between pid and value: tab (diagnosis) or space (folds)
+                        ):
     "Write a `PID value` file (diagnosis: tab-separated; folds: space-separated) from {pid: value}."
     Path(path).write_text(''.join(f'{pid}{sep}{v}\n' for pid, v in values.items()))
 
@@ -268,9 +281,11 @@ COLUMNS = ['pid', 'recording', 'cycle', 'start', 'end', 'duration', 'crackle', '
            'split', 'fold', 'device', 'site', 'mode', 'age', 'sex', 'adult_bmi', 'child_weight', 'child_height',
            'bmi', 'diagnosis', 'sr', 'audio_duration', 'path', 'line']
 
-def child_bmi(weight, # child weight, kg
-              height, # child height, cm
-              lo: float = 10., hi: float = 60.): # plausible range; outside it is NaN
+def child_bmi(weight,          # child weight, kg
+              height,          # child height, cm
+              lo: float = 10., # lowest plausible BMI; below it is NaN
+              hi: float = 60., # highest plausible BMI; above it is NaN
+             ):
     "BMI from weight and height, NaN when either is missing or the result is implausible."
     b = np.asarray(weight, float) / (np.asarray(height, float) / 100) ** 2
     return np.where((b >= lo) & (b <= hi), b, np.nan)
@@ -368,7 +383,8 @@ def _finish(df):
     for col in ('pid', 'cycle', 'crackle', 'wheeze', 'line'): df[col] = df[col].astype('int64')
     return cycle_dtypes(df)[COLUMNS].sort_values(['recording', 'cycle'], ignore_index=True)
 
-def cycle_dtypes(df: pd.DataFrame) -> pd.DataFrame:
+def cycle_dtypes(df: pd.DataFrame, # a cycle table with `COLUMNS` (as built by the reader, or read back from CSV)
+                ) -> pd.DataFrame:
     "The table's types: fixed vocabularies as categoricals, nullable fold, None for missing sex/diagnosis (also for a table read back from CSV)."
     df = df.copy()
     for col, vocab in (('device', DEVICES), ('site', SITES), ('mode', MODES), ('split', SPLITS), ('label4', CLASSES4), ('label2', CLASSES2)):
@@ -378,14 +394,18 @@ def cycle_dtypes(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 # %% ../nbs/00_icbhi.ipynb #0808be1e
-def summary_tables(cycles: pd.DataFrame) -> dict:
+def summary_tables(cycles: pd.DataFrame, # the cycle table from `load_cycles`
+                  ) -> dict:
     "Cycle counts: split × class, device × split, site × split, mode × split (with totals)."
     def tab(rows, cols):
         t = pd.crosstab(cycles[rows], cycles[cols], margins=True, margins_name='total', dropna=False)
         return t.rename_axis(index=rows, columns=None)
     return {'class': tab('split', 'label4'), 'device': tab('device', 'split'), 'site': tab('site', 'split'), 'mode': tab('mode', 'split')}
 
-def describe(cycles: pd.DataFrame, report: Report, max_problems: int = 20) -> str:
+def describe(cycles: pd.DataFrame,   # the cycle table from `load_cycles`
+             report: Report,         # the report `load_cycles` returned with it
+             max_problems: int = 20, # problems listed one by one; the rest are only counted
+            ) -> str:
     "The report's summary followed by the count tables, as text."
     out = [report.summary(max_problems), '']
     if len(cycles):

@@ -27,7 +27,10 @@ def predict_classes(probs: np.ndarray,         # (n, 2) bit probabilities, (n,) 
 # %% ../nbs/08_metrics.ipynb #9406abcb
 def _ratio(a, b) -> float: return float(a) / float(b) if b else 0.0
 
-def icbhi_scores(y_true, y_pred, n_cls: int = 4) -> dict:
+def icbhi_scores(y_true,         # true class per cycle: 0..3 (normal, crackle, wheeze, both), or 0/1 for 2 classes
+                 y_pred,         # predicted class per cycle, coded the same way
+                 n_cls: int = 4, # 4 or 2 (normal, abnormal): the confusion matrix's size and the class names
+                ) -> dict:
     "ICBHI Sp, Se, Score (in %), accuracy, confusion matrix and per-class precision / recall / F1."
     t, p = np.asarray(y_true, int), np.asarray(y_pred, int)
     names = CLASSES4 if n_cls == 4 else CLASSES2
@@ -44,7 +47,8 @@ def icbhi_scores(y_true, y_pred, n_cls: int = 4) -> dict:
     out['macro_f1'] = float(np.nanmean([out[f'f1_{n}'] for n in names])) if any(np.isfinite(out[f'f1_{n}']) for n in names) else np.nan
     return out
 
-def as_two_class(y4) -> np.ndarray:
+def as_two_class(y4, # 4-class labels or predictions, 0 = normal
+                ) -> np.ndarray:
     "4-class labels or predictions as normal (0) / abnormal (1)."
     return (np.asarray(y4) > 0).astype(int)
 
@@ -52,7 +56,10 @@ def as_two_class(y4) -> np.ndarray:
 BIT_GRID = np.round(np.arange(0.10, 0.601, 0.05), 2)
 BINARY_GRID = np.round(np.arange(0.10, 0.901, 0.05), 2)
 
-def tune_thresholds(probs: np.ndarray, y_true, min_se: float|None = None) -> tuple:
+def tune_thresholds(probs: np.ndarray,         # (n, 2) bit probabilities, (n,) or (n, 1) abnormal probability, or (n, 4) softmax
+                    y_true,                    # true class per cycle: 0..3 for bits or softmax, 0/1 for one output
+                    min_se: float|None = None, # lowest acceptable Se, %; None: 45 (bits) or 40 (one output); unused for softmax
+                   ) -> tuple:
     "The reference's grid search: (thresholds, score at them) maximising the ICBHI score subject to a minimum Se."
     p = np.asarray(probs, float)
     if p.ndim == 2 and p.shape[1] == 4: return None, icbhi_scores(y_true, p.argmax(1))['score']
@@ -67,13 +74,24 @@ def tune_thresholds(probs: np.ndarray, y_true, min_se: float|None = None) -> tup
     return tuple(float(x) for x in best), best_score
 
 # %% ../nbs/08_metrics.ipynb #8b7b9a92
-def group_scores(y_true, y_pred, groups, n_cls: int = 4) -> pd.DataFrame:
+def group_scores(y_true,         # true class per cycle
+                 y_pred,         # predicted class per cycle
+                 groups,         # group value per cycle (e.g. device or site), compared as strings
+                 n_cls: int = 4, # 4 or 2 classes
+                ) -> pd.DataFrame:
     "Sp, Se, Score and cycle count per group value (e.g. device or site)."
     g = pd.Series(np.asarray(groups, object)).astype(str)
     rows = {k: icbhi_scores(np.asarray(y_true)[idx], np.asarray(y_pred)[idx], n_cls) for k, idx in g.groupby(g).indices.items()}
     return pd.DataFrame({k: {m: v[m] for m in ('sp', 'se', 'score', 'n')} for k, v in rows.items()}).T.astype({'n': int})
 
-def bootstrap_score(y_true, y_pred, patients, n_cls: int = 4, n_boot: int = 1000, ci: float = 0.95, seed: int = 0) -> dict:
+def bootstrap_score(y_true,              # true class per cycle
+                    y_pred,              # predicted class per cycle
+                    patients,            # patient id per cycle: patients are what is resampled
+                    n_cls: int = 4,      # 4 or 2 classes
+                    n_boot: int = 1000,  # bootstrap resamples
+                    ci: float = 0.95,    # the interval's coverage
+                    seed: int = 0,       # same seed, same interval
+                   ) -> dict:
     "Score with a percentile bootstrap interval, resampling patients with replacement."
     t, p, pid = np.asarray(y_true), np.asarray(y_pred), np.asarray(patients)
     ids = np.unique(pid); rows = {i: np.flatnonzero(pid == i) for i in ids}

@@ -71,7 +71,9 @@ class MetaAST(nn.Module):
             self.film.masks.set_temperature(mask_temperature(epoch, epochs, c.tau_start, c.tau_end, c.tau_warmup))
 
 # %% ../nbs/07_models.ipynb #f24cb549
-def build_model(cfg: ModelConfig|dict = ModelConfig(), verbose: bool = True) -> MetaAST:
+def build_model(cfg: ModelConfig|dict = ModelConfig(), # the model section of a config, or a dict of `ModelConfig`'s fields
+                verbose: bool = True,                  # print the pretrained weights' `LoadReport`
+               ) -> MetaAST:
     "The model a config describes, with its pretrained backbone loaded from local files when named."
     cfg = cfg if isinstance(cfg, ModelConfig) else ModelConfig(**cfg)
     model = MetaAST(cfg)

@@ -204,8 +204,14 @@ def render_recording(cycles: pd.DataFrame, # one recording's rows from `plan_rec
     return x.astype(np.float32), pd.DataFrame(truth, columns=['cycle', 'artifact', 'n_crackles', 'wheeze_f0'])
 
 # %% ../nbs/01_synth.ipynb #ebea89ac
-def example_cycle(device: str, label: str, site: str = 'Al', age: float = 65., duration: float = 3.0,
-                  artifact: bool = True, seed: int = 0) -> tuple:
+def example_cycle(device: str,           # one of `DEVICES`: sets the sample rate, the frequency response and the artifact
+                  label: str,            # one of `CLASSES4`
+                  site: str = 'Al',      # chest location, one of `SITES` (breath loudness and brightness)
+                  age: float = 65.,      # patient age, years (under 18: a brighter breath sound)
+                  duration: float = 3.0, # cycle length, s
+                  artifact: bool = True, # force the artifact on/off (AKGC417L clicks, Meditron whine; other devices have none)
+                  seed: int = 0,         # same seed, same samples
+                 ) -> tuple:
     "Render a single cycle of `label` on `device` (artifact forced on or off): (samples, sample rate)."
     c, w = CLASSES4.index(label) in (1, 3), CLASSES4.index(label) in (2, 3)
     one = pd.DataFrame({'cycle': [0], 'start': [0.05], 'end': [0.05 + duration], 'crackle': [int(c)], 'wheeze': [int(w)],
@@ -218,7 +224,9 @@ def example_cycle(device: str, label: str, site: str = 'Al', age: float = 65., d
         DEVICE_ARTIFACT.clear(); DEVICE_ARTIFACT.update(saved)
     return x, DEVICE_SR[device]
 
-def plot_examples(fmax: float = 2000., seed: int = 0):
+def plot_examples(fmax: float = 2000., # top of the frequency axis, Hz (at most each device's Nyquist frequency)
+                  seed: int = 0,        # base seed; each panel's cycle gets its own from it
+                 ):
     "Spectrograms of one cycle per device (rows) and class (columns)."
     fig, axs = plt.subplots(len(DEVICES), len(CLASSES4), figsize=(13, 9), sharex=True, sharey=True)
     for i, dev in enumerate(DEVICES):
