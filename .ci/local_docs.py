@@ -13,15 +13,33 @@ def _title(path: Path) -> str:
             if c['cell_type'] == 'raw' and l.startswith('title:'): return l.split(':', 1)[1].strip().strip('\'"')
     return path.stem
 
+_DIRECTIVE = re.compile(r'^\s*#\s*\|.*$\n?', re.M)
+
 def _pandoc_ready(path: Path) -> Path:
-    "A copy pandoc reads: cleaned notebooks have execute_result outputs without an execution count, which pandoc rejects."
+    "A copy for pandoc, doing what Quarto would: `echo: false` cells show only their (markdown) output, directives vanish."
     import json
     nb = json.loads(path.read_text())
+    cells = []
     for c in nb['cells']:
-        for o in c.get('outputs', []):
+        src = ''.join(c['source'])
+        if c['cell_type'] == 'code':
+            if re.search(r'^\s*#\s*\|\s*(hide|include:\s*false)', src, re.M): continue
+            if re.search(r'^\s*#\s*\|\s*echo:\s*false', src, re.M):  # show_doc cells: their markdown output only
+                md = [re.sub(r'\{target="_blank"[^}]*\}', '', ''.join(o['data']['text/markdown']))  # Quarto link attributes
+                      for o in c.get('outputs', []) if 'text/markdown' in o.get('data', {})]
+                cells += [{'cell_type': 'markdown', 'metadata': {}, 'source': m} for m in md]
+                continue
+            c['source'] = _DIRECTIVE.sub('', src)
+        for o in c.get('outputs', []):  # cleaned notebooks have no execution counts, which pandoc's reader requires
             if o.get('output_type') == 'execute_result': o['output_type'] = 'display_data'; o.pop('execution_count', None)
+        cells.append(c)
+    nb['cells'] = cells
     out = path.with_suffix('.pandoc.ipynb'); out.write_text(json.dumps(nb))
     return out
+
+# pandoc 2.17's template caps the body at 36em and ignores `-V maxwidth`: wider pages, code that scrolls, tables that fit
+_STYLE = ('<style>body{max-width:72em;} pre{overflow-x:auto;} pre code{white-space:pre;} table{font-size:0.9em;} '
+          'img{max-width:100%;} nav{font-size:0.9em;}</style>')
 
 def main():
     if shutil.which('pandoc') is None:
@@ -42,7 +60,7 @@ def main():
         out = site/f'{Path(n).stem}.html'
         title = _title(proc/n)
         # --self-contained: output images (pandoc's media bag) and linked images become data URIs, so pages open anywhere
-        subprocess.run(['pandoc', '-f', 'ipynb', '-t', 'html5', '-s', '--toc', '--self-contained', '--resource-path', str(proc), '--metadata', f'title={title}', '-V', 'maxwidth=72em',
+        subprocess.run(['pandoc', '-f', 'ipynb', '-t', 'html5', '-s', '--toc', '--self-contained', '--resource-path', str(proc), '--metadata', f'title={title}', '-V', f'header-includes={_STYLE}',
                         '-V', f'include-before=<nav>{nav}</nav>', '-o', str(out), str(src)], check=True)
         html = out.read_text()
         html = re.sub(r'href="([\w.-]+)\.ipynb(#[^"]*)?"', lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', html)  # chapter links
