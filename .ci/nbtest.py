@@ -25,7 +25,9 @@ def main():
     # each notebook in a fresh process, as a reader runs it: no state (imports, torch settings) leaks between them
     run = partial(test_nb, skip_flags=skip, force_flags=force, basepath=cfg.config_path)
     with working_directory(cfg.nbs_path), ProcessPoolExecutor(min(a.n_workers, len(files)), mp_context=mp.get_context('spawn'), max_tasks_per_child=1) as ex:
-        res = list(ex.map(run, files))
+        order = files[::-1]  # the long chapters (training, analysis, tutorial) come last by name: start them first
+        done = dict(zip(order, ex.map(run, order)))
+    res = [done[f] for f in files]
     for f, (ok, dt) in zip(files, res): print(f"{'PASS' if ok else 'FAIL'}  {dt:6.1f}s  {f.name}")
     n_ok = sum(ok for ok, _ in res)
     print(f"all notebooks tested in {time.time() - t0:.0f}s")
