@@ -1,5 +1,5 @@
 """Run every notebook's tests (as `nbdev_test` does) and end with a `N passed, N failed` line CI can read."""
-import argparse, sys, time
+import argparse, os, sys, time
 from pathlib import Path
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
@@ -22,6 +22,9 @@ def main():
     skip, force = cfg.tst_flags.split(), a.flags.split()
     print(f"testing {len(files)} notebooks with {a.n_workers} workers (skipping flags: {' '.join(f for f in skip if f not in force) or 'none'})", flush=True)
     t0 = time.time()
+    # one share of the cores per notebook: two processes each spinning torch on every core run slower than one after the other
+    threads = str(max(1, (os.cpu_count() or 1) // a.n_workers))
+    for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ.setdefault(var, threads)
     # each notebook in a fresh process, as a reader runs it: no state (imports, torch settings) leaks between them
     run = partial(test_nb, skip_flags=skip, force_flags=force, basepath=cfg.config_path)
     with working_directory(cfg.nbs_path), ProcessPoolExecutor(min(a.n_workers, len(files)), mp_context=mp.get_context('spawn'), max_tasks_per_child=1) as ex:
