@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses, math
 from dataclasses import dataclass, field
 import torch, torch.nn as nn, torch.nn.functional as F
-from .data import DEVICE_VOCAB, SITE_VOCAB, CONTINUOUS
+from .icbhi import DEVICE_VOCAB, SITE_VOCAB, CONTINUOUS
 
 # %% auto #0
 __all__ = ['METHODS', 'ConditioningConfig', 'mlp_encoder', 'ContinuousEncoder', 'MetaInputs', 'SoftMasks', 'mask_temperature',

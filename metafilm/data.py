@@ -9,14 +9,13 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
-from .icbhi import CLASSES4, DEVICES, SITES
+from .icbhi import CLASSES4, CONTINUOUS, DEVICE_VOCAB, SITE_VOCAB
 from .frontend import FeatureCache
 from .augment import AugmentConfig, augmented_features
 
 # %% auto #0
-__all__ = ['DEVICE_VOCAB', 'SITE_VOCAB', 'CONTINUOUS', 'DataConfig', 'class_index', 'label_targets', 'assign_parts',
-           'MetadataEncoder', 'EncodedMeta', 'encode', 'save_encoder', 'load_encoder', 'CycleDataset', 'Data',
-           'build_data', 'loaders']
+__all__ = ['DataConfig', 'class_index', 'label_targets', 'assign_parts', 'MetadataEncoder', 'EncodedMeta', 'encode',
+           'save_encoder', 'load_encoder', 'CycleDataset', 'Data', 'build_data', 'loaders']
 
 # %% ../nbs/04_data.ipynb #379a586b
 @dataclass
@@ -102,10 +101,6 @@ def assign_parts(cycles: pd.DataFrame,           # the cycle table (`pid`, `spli
     return part
 
 # %% ../nbs/04_data.ipynb #1658746a
-DEVICE_VOCAB = tuple(sorted(DEVICES)) + ('<unk>',)  # AKGC417L, Litt3200, LittC2SE, Meditron, <unk>
-SITE_VOCAB = tuple(sorted(SITES)) + ('<unk>',)      # Al, Ar, Ll, Lr, Pl, Pr, Tc, <unk>
-CONTINUOUS = ('age', 'bmi', 'duration')
-
 @dataclass
 class MetadataEncoder:
     "Device/site ids and z-scored continuous metadata, with statistics from the training part only."
