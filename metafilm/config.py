@@ -39,6 +39,7 @@ class TrainConfig:
     seed: int = 42
     device: str = 'auto'            # 'auto', 'cpu', 'cuda', 'cuda:1', ...
     mlflow: bool = True             # log to MLflow (sqlite file in the runs folder unless MLFLOW_TRACKING_URI is set)
+    compile: bool = False           # torch.compile the model for training (worth it on a GPU for long runs)
 
     def __post_init__(self):
         if self.selection not in ('val', 'test'): raise ValueError(f"train.selection: {self.selection!r} (val or test)")

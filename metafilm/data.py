@@ -8,14 +8,16 @@ import dataclasses, json, warnings
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
+from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data.distributed import DistributedSampler
 from .icbhi import CLASSES4, CONTINUOUS, DEVICE_VOCAB, SITE_VOCAB
-from .frontend import FeatureCache
+from .frontend import FeatureCache, prepare
 from .augment import AugmentConfig, augmented_features
 
 # %% auto #0
 __all__ = ['DataConfig', 'class_index', 'label_targets', 'assign_parts', 'MetadataEncoder', 'EncodedMeta', 'encode',
-           'save_encoder', 'load_encoder', 'CycleDataset', 'Data', 'build_data', 'loaders']
+           'save_encoder', 'load_encoder', 'CycleDataset', 'Data', 'build_data', 'setup_data', 'BalancedSampler',
+           'loaders']
 
 # %% ../nbs/04_data.ipynb #379a586b
 @dataclass
@@ -31,7 +33,9 @@ class DataConfig:
     val_fraction: float = 0.2      # share of training cycles (whole patients) held out for validation; 0 = none
     seed: int = 0                  # seed of the validation (and random) split
     batch_size: int = 16
+    eval_batch_size: int = 0       # batch size for validation and test (0: batch_size)
     num_workers: int = 0           # DataLoader worker processes
+    prefetch: int = 2              # batches each worker prepares ahead (with num_workers > 0)
     balanced: bool = False         # sample training cycles inversely to their class frequency
     missing_flags: bool = False    # append age/BMI missing flags to the continuous metadata
 
@@ -196,7 +200,7 @@ class CycleDataset(Dataset):
         return {'fbank': x[None], 'device': self.meta.device[i], 'site': self.meta.site[i], 'cont': torch.from_numpy(self.meta.cont[i]),
                 'label': torch.from_numpy(self.labels[i]), 'target': self.targets[i], 'index': i}
 
-# %% ../nbs/04_data.ipynb #7da719e1
+# %% ../nbs/04_data.ipynb #a694ca86
 @dataclass
 class Data:
     "The parts of a prepared corpus, ready for training."
@@ -215,21 +219,60 @@ def build_data(cache: FeatureCache|str|Path,       # an opened cache, or a cache
     cache = cache if isinstance(cache, FeatureCache) else FeatureCache.open(cache)
     cycles = cache.cycles.assign(part=assign_parts(cache.cycles, cfg))
     enc = MetadataEncoder.fit(cycles[cycles.part == 'train'], cfg.missing_flags)
-    part = lambda p, aug=None: CycleDataset(cache, cycles[cycles.part == p], cfg, enc, aug) if (cycles.part == p).any() else None
+    def part(p, aug=None): return CycleDataset(cache, cycles[cycles.part == p], cfg, enc, aug) if (cycles.part == p).any() else None
     return Data(cache, cycles, enc, part('train', augment), part('val'), part('test'))
 
+# %% ../nbs/04_data.ipynb #2ff05ddd
+def setup_data(cfg,                    # an experiment config (`metafilm.config.Config`): its data, frontend, augment
+               augment: bool = True,   # waveform augmentation of the training part, when the config enables it
+               progress: bool = True,  # report on the feature cache
+              ) -> Data:
+    "Prepare the feature cache a config describes (a no-op when up to date) and build its datasets."
+    cache = prepare(cfg.data.root, cfg.frontend, cfg.data.cache, progress=progress)
+    return build_data(cache, cfg.data, cfg.augment if augment and cfg.augment.enabled else None)
+
+# %% ../nbs/04_data.ipynb #d62b25e6
+class BalancedSampler(Sampler):
+    "Draws with replacement, weight 1 / class count; one global draw per epoch, each of `world` ranks taking its share."
+    def __init__(self, targets,             # class index per item
+                 rank: int = 0,             # this process's rank
+                 world: int = 1,            # number of processes
+                 seed: int = 0,             # seeds each epoch's draw (several processes)
+                 generator: torch.Generator|None = None, # the draw's randomness in one process
+                ):
+        t = np.asarray(targets)
+        self.weights = torch.as_tensor(1.0 / np.bincount(t)[t], dtype=torch.double)
+        self.rank, self.world, self.seed, self.generator, self.epoch = rank, world, seed, generator, 0
+        self.n = len(t) // world
+
+    def set_epoch(self, epoch: int): self.epoch = epoch
+    def __len__(self): return self.n
+
+    def __iter__(self):
+        one = self.world == 1 and self.generator is not None
+        g = self.generator if one else torch.Generator().manual_seed(self.seed + self.epoch)
+        idx = torch.multinomial(self.weights, self.n * self.world, replacement=True, generator=g)
+        return iter(idx[self.rank::self.world].tolist())
+
+# %% ../nbs/04_data.ipynb #c58c9be1
 def loaders(data: Data,                     # the datasets from `build_data`
-            cfg: DataConfig = DataConfig(), # `batch_size`, `num_workers` and `balanced` sampling
+            cfg: DataConfig = DataConfig(), # batch sizes, `num_workers`, `prefetch`, `balanced` sampling
             seed: int = 0,                  # seeds the training order (shuffle or weighted sampling)
+            rank: int = 0,                  # this process's rank (torchrun)
+            world: int = 1,                 # number of processes: each loads batch_size / world of every batch
            ) -> dict:
     "DataLoaders for each part: training shuffled (or class-balanced), seeded and drop_last; evaluation in order."
     g = torch.Generator().manual_seed(seed)
-    kw = dict(batch_size=cfg.batch_size, num_workers=cfg.num_workers, persistent_workers=cfg.num_workers > 0, pin_memory=torch.cuda.is_available())
-    if cfg.balanced:
-        t = data.train.targets; w = 1.0 / np.bincount(t, minlength=t.max() + 1)[t]
-        train = DataLoader(data.train, sampler=WeightedRandomSampler(torch.as_tensor(w, dtype=torch.double), len(t), generator=g), drop_last=True, **kw)
-    else: train = DataLoader(data.train, shuffle=True, drop_last=True, generator=g, **kw)
-    out = {'train': train}
+    kw = dict(num_workers=cfg.num_workers, persistent_workers=cfg.num_workers > 0, pin_memory=torch.cuda.is_available())
+    if cfg.num_workers > 0: kw['prefetch_factor'] = cfg.prefetch
+    train, sampler = data.train, None
+    if cfg.balanced: sampler = BalancedSampler(train.targets, rank, world, seed, g)
+    elif world > 1: sampler = DistributedSampler(train, world, rank, shuffle=True, seed=seed, drop_last=True)
+    out = {'train': DataLoader(train, max(1, cfg.batch_size // world), shuffle=sampler is None, sampler=sampler,
+                               generator=g if sampler is None else None, drop_last=True, **kw)}
     for p in ('val', 'test'):
-        if getattr(data, p) is not None: out[p] = DataLoader(getattr(data, p), shuffle=False, **kw)
+        ds = getattr(data, p)
+        if ds is None: continue
+        shard = DistributedSampler(ds, world, rank, shuffle=False) if world > 1 else None
+        out[p] = DataLoader(ds, max(1, (cfg.eval_batch_size or cfg.batch_size) // world), sampler=shard, **kw)
     return out

@@ -9,7 +9,7 @@ from .icbhi import CLASSES2, CLASSES4
 
 # %% auto #0
 __all__ = ['BIT_GRID', 'BINARY_GRID', 'predict_classes', 'icbhi_scores', 'as_two_class', 'tune_thresholds', 'group_scores',
-           'bootstrap_score']
+           'bootstrap_score', 'evaluate', 'plot_confusion']
 
 # %% ../nbs/08_metrics.ipynb #9615fb3b
 def predict_classes(probs: np.ndarray,         # (n, 2) bit probabilities, (n,) or (n, 1) abnormal probability, or (n, 4) softmax
@@ -73,7 +73,7 @@ def tune_thresholds(probs: np.ndarray,         # (n, 2) bit probabilities, (n,) 
     if best_score < 0: best_score = icbhi_scores(y_true, predict_classes(p, best), n_cls)['score']
     return tuple(float(x) for x in best), best_score
 
-# %% ../nbs/08_metrics.ipynb #8b7b9a92
+# %% ../nbs/08_metrics.ipynb #1ab25905
 def group_scores(y_true,         # true class per cycle
                  y_pred,         # predicted class per cycle
                  groups,         # group value per cycle (e.g. device or site), compared as strings
@@ -81,9 +81,11 @@ def group_scores(y_true,         # true class per cycle
                 ) -> pd.DataFrame:
     "Sp, Se, Score and cycle count per group value (e.g. device or site)."
     g = pd.Series(np.asarray(groups, object)).astype(str)
-    rows = {k: icbhi_scores(np.asarray(y_true)[idx], np.asarray(y_pred)[idx], n_cls) for k, idx in g.groupby(g).indices.items()}
+    t, p = np.asarray(y_true), np.asarray(y_pred)
+    rows = {k: icbhi_scores(t[idx], p[idx], n_cls) for k, idx in g.groupby(g).indices.items()}
     return pd.DataFrame({k: {m: v[m] for m in ('sp', 'se', 'score', 'n')} for k, v in rows.items()}).T.astype({'n': int})
 
+# %% ../nbs/08_metrics.ipynb #4ea3c613
 def bootstrap_score(y_true,              # true class per cycle
                     y_pred,              # predicted class per cycle
                     patients,            # patient id per cycle: patients are what is resampled
@@ -96,6 +98,46 @@ def bootstrap_score(y_true,              # true class per cycle
     t, p, pid = np.asarray(y_true), np.asarray(y_pred), np.asarray(patients)
     ids = np.unique(pid); rows = {i: np.flatnonzero(pid == i) for i in ids}
     rng = np.random.default_rng(seed)
-    scores = [icbhi_scores(t[idx], p[idx], n_cls)['score'] for idx in (np.concatenate([rows[i] for i in rng.choice(ids, len(ids))]) for _ in range(n_boot))]
+    draws = (np.concatenate([rows[i] for i in rng.choice(ids, len(ids))]) for _ in range(n_boot))
+    scores = [icbhi_scores(t[idx], p[idx], n_cls)['score'] for idx in draws]
     lo, hi = np.percentile(scores, [100 * (1 - ci) / 2, 100 * (1 + ci) / 2])
     return dict(score=icbhi_scores(t, p, n_cls)['score'], lo=float(lo), hi=float(hi), n_patients=len(ids), n_boot=n_boot)
+
+# %% ../nbs/08_metrics.ipynb #cd3ba519
+def evaluate(probs,               # (n, outputs) probabilities
+             targets,             # (n,) class indices
+             n_cls: int,          # 4 or 2
+             thresholds=None,     # decision thresholds (None: ½, or argmax for a softmax head)
+             tune: bool = False,  # search the thresholds that maximise the Score on these predictions
+             groups: dict|None = None, # {name: group value per cycle}, e.g. {'device': ..., 'site': ...}
+            ) -> tuple:
+    "ICBHI metrics of predictions, with `pred` (the classes) and per-group scores: (metrics, thresholds)."
+    if tune: thresholds, _ = tune_thresholds(probs, targets)
+    if thresholds is None and probs.shape[1] != 4: thresholds = (0.5, 0.5) if probs.shape[1] == 2 else (0.5,)
+    pred = predict_classes(probs, thresholds)
+    m = icbhi_scores(targets, pred, n_cls)
+    if n_cls == 4:
+        two = icbhi_scores(as_two_class(targets), as_two_class(pred), 2)
+        m['two_class_rescoring'] = {k: two[k] for k in ('sp', 'se', 'score')}
+    m['thresholds'] = list(thresholds) if thresholds is not None else None
+    m['pred'] = pred
+    m['groups'] = {name: group_scores(targets, pred, values, n_cls) for name, values in (groups or {}).items()}
+    return m, thresholds
+
+# %% ../nbs/08_metrics.ipynb #357dcc2a
+def plot_confusion(cm,                  # (n_cls, n_cls) counts, rows true, columns predicted
+                   title: str = '',     # the figure's title
+                  ):
+    "A confusion matrix: counts and row shares, coloured by the share of each true class."
+    import matplotlib.pyplot as plt
+    cm = np.asarray(cm); names = CLASSES4 if len(cm) == 4 else CLASSES2
+    share = cm / np.maximum(cm.sum(1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(4.6, 4.2))
+    ax.imshow(share, cmap='Blues', vmin=0, vmax=1)
+    for (i, j), n in np.ndenumerate(cm):
+        ax.text(j, i, f'{n}\n{share[i, j]:.0%}', ha='center', va='center', fontsize=9,
+                color='w' if share[i, j] > 0.6 else 'k')
+    ax.set_xticks(range(len(names)), names); ax.set_yticks(range(len(names)), names)
+    ax.set(xlabel='predicted', ylabel='true'); ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig

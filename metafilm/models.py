@@ -4,21 +4,21 @@
 
 # %% ../nbs/07_models.ipynb #55196e28
 from __future__ import annotations
-import dataclasses
+import contextlib, dataclasses
 from dataclasses import dataclass, field
 import torch, torch.nn as nn
+from fastcore.basics import patch
 from .ast import AST, ASTConfig, load_pretrained
-from .conditioning import ConditioningConfig, FiLMConditioner, GatedResidualFusion, mask_temperature
+from .conditioning import METHODS, ConditioningConfig, FiLMConditioner, GatedResidualFusion, mask_temperature
 
 # %% auto #0
-__all__ = ['HeadConfig', 'ModelConfig', 'MetaAST', 'build_model']
+__all__ = ['HeadConfig', 'ModelConfig', 'MetaAST', 'build_model', 'resolve_precision', 'autocast', 'batch_to', 'probabilities',
+           'infer']
 
-# %% ../nbs/07_models.ipynb #62277d5e
-_HEADS = {'none': (64, 'relu'), 'film': (64, 'relu'), 'softfilm': (64, 'relu'), 'tafilm': (64, 'gelu'), 'grf': (32, 'gelu')}
-
+# %% ../nbs/07_models.ipynb #3e0508a5
 @dataclass
 class HeadConfig:
-    "The classification head (None: the method's reference value)."
+    "The classification head (None: the method's value in `METHODS`)."
     hidden: int|None = None      # 64; GRF 32
     act: str|None = None         # relu; TAFiLM and GRF gelu
     dropout: float = 0.4
@@ -35,43 +35,70 @@ class ModelConfig:
         for name, cls in (('ast', ASTConfig), ('conditioning', ConditioningConfig), ('head', HeadConfig)):
             v = getattr(self, name)
             if isinstance(v, dict): setattr(self, name, cls(**v))
-        hidden, act = _HEADS[self.conditioning.method]
-        if self.head.hidden is None: self.head.hidden = hidden
-        if self.head.act is None: self.head.act = act
+        row = METHODS[self.conditioning.method]
+        if self.head.hidden is None: self.head.hidden = row.head_hidden
+        if self.head.act is None: self.head.act = row.head_act
 
-# %% ../nbs/07_models.ipynb #8e28370f
+# %% ../nbs/07_models.ipynb #95bf77ea
 class MetaAST(nn.Module):
-    "AST backbone + optional metadata conditioning (FiLM family inside the blocks, or GRF at the pooled feature) + head."
+    "AST backbone + optional metadata conditioning (inside the blocks, or at the pooled feature) + head."
     def __init__(self, cfg: ModelConfig = ModelConfig()):
         super().__init__()
-        self.cfg, D, method = cfg, cfg.ast.embed_dim, cfg.conditioning.method
+        self.cfg, D = cfg, cfg.ast.embed_dim
+        kind = METHODS[cfg.conditioning.method].conditioner
         self.backbone = AST(cfg.ast)
-        self.film = FiLMConditioner(cfg.conditioning, D) if method in ('film', 'tafilm', 'softfilm') else None
-        self.grf = GatedResidualFusion(cfg.conditioning, D) if method == 'grf' else None
+        self.film = FiLMConditioner(cfg.conditioning, D) if kind == 'film' else None
+        self.grf = GatedResidualFusion(cfg.conditioning, D) if kind == 'grf' else None
         h = cfg.head
-        self.head = nn.Sequential(nn.LayerNorm(D), nn.Dropout(h.dropout), nn.Linear(D, h.hidden), nn.GELU() if h.act == 'gelu' else nn.ReLU(),
-                                  nn.Dropout(h.dropout), nn.Linear(h.hidden, cfg.n_outputs))
+        self.head = nn.Sequential(nn.LayerNorm(D), nn.Dropout(h.dropout), nn.Linear(D, h.hidden),
+                                  nn.GELU() if h.act == 'gelu' else nn.ReLU(), nn.Dropout(h.dropout),
+                                  nn.Linear(h.hidden, cfg.n_outputs))
 
-    def forward(self, fbank: torch.Tensor, meta: dict|None = None, info: bool = False):
-        "Logits and auxiliary loss; with `info`, also {films, masks, gate, pooled}."
-        films = self.film(meta) if self.film is not None else {}
-        z = self.backbone.forward_features(fbank, FiLMConditioner.modulations(films))
-        if self.grf is not None: z = self.grf(z, meta)
-        logits = self.head(z)
-        aux = self.film.aux_loss().to(z) if self.film is not None else z.new_zeros(())
-        if not info: return logits, aux
-        masks = self.film.masks if self.film is not None else None
-        return logits, aux, {'films': films, 'pooled': z, 'gate': self.grf.gate.detach() if self.grf is not None else None,
-                             'masks': {l: masks.weights(l).detach() for l in masks.layers} if masks is not None else None}
+# %% ../nbs/07_models.ipynb #b6925597
+@patch
+def forward(self: MetaAST,
+            fbank: torch.Tensor,  # spectrograms, (B, 1, n_mels, frames)
+            meta: dict|None = None, # a batch's `device`, `site`, `cont` (unused by the plain AST)
+            info: bool = False,   # also return {films, masks, gate, pooled}
+           ):
+    "Logits and auxiliary loss; with `info`, also {films, masks, gate, pooled}."
+    films = self.film(meta) if self.film is not None else {}
+    z = self.backbone.forward_features(fbank, FiLMConditioner.modulations(films))
+    if self.grf is not None: z = self.grf(z, meta)
+    logits = self.head(z)
+    aux = self.film.aux_loss().to(z) if self.film is not None else z.new_zeros(())
+    if not info: return logits, aux
+    masks = self.film.masks if self.film is not None else None
+    return logits, aux, {'films': films, 'pooled': z, 'gate': self.grf.gate.detach() if self.grf is not None else None,
+                         'masks': {l: masks.weights(l).detach() for l in masks.layers} if masks is not None else None}
 
-    def start_epoch(self, epoch: int, epochs: int):
-        "Per-epoch model state: SoftFiLM's mask temperature for 1-based `epoch` of `epochs`."
-        if self.film is not None and self.film.masks is not None:
-            c = self.cfg.conditioning
-            self.film.masks.set_temperature(mask_temperature(epoch, epochs, c.tau_start, c.tau_end, c.tau_warmup))
+# %% ../nbs/07_models.ipynb #110cd642
+@patch
+def start_epoch(self: MetaAST,
+                epoch: int,  # 1-based epoch about to start
+                epochs: int, # total epochs
+               ):
+    "Per-epoch model state: SoftFiLM's mask temperature for 1-based `epoch` of `epochs`."
+    if self.film is not None and self.film.masks is not None:
+        c = self.cfg.conditioning
+        self.film.masks.set_temperature(mask_temperature(epoch, epochs, c.tau_start, c.tau_end, c.tau_warmup))
+
+@patch
+def epoch_stats(self: MetaAST) -> dict:
+    "Numbers of the model's own state for an epoch's row: mask temperature, active dims, penalties; GRF's gate."
+    row, masks = {}, (self.film.masks if self.film is not None else None)
+    if masks is not None:
+        c = self.cfg.conditioning
+        w = masks.weights(c.layers[0]).detach()
+        row['mask_temperature'] = float(masks.tau)
+        row |= {f'mask_active_{f}': int((w[k] > 0.5).sum()) for k, f in enumerate(c.factors)}
+        ovl, cov = (t.detach() for t in masks.penalties())
+        row |= {'mask_overlap': float(ovl), 'mask_uncovered': float(cov)}
+    if self.grf is not None: row['gate'] = float(self.grf.gate.detach())
+    return row
 
 # %% ../nbs/07_models.ipynb #f24cb549
-def build_model(cfg: ModelConfig|dict = ModelConfig(), # the model section of a config, or a dict of `ModelConfig`'s fields
+def build_model(cfg: ModelConfig|dict = ModelConfig(), # the model section of a config, or a dict of its fields
                 verbose: bool = True,                  # print the pretrained weights' `LoadReport`
                ) -> MetaAST:
     "The model a config describes, with its pretrained backbone loaded from local files when named."
@@ -81,3 +108,54 @@ def build_model(cfg: ModelConfig|dict = ModelConfig(), # the model section of a 
     ckpt = a.audioset_ckpt or a.hf_ckpt or a.imagenet_ckpt
     if ckpt: model.load_report = load_pretrained(model.backbone, ckpt, verbose)
     return model
+
+# %% ../nbs/07_models.ipynb #778c79eb
+def resolve_precision(amp: str,              # 'auto', 'bf16', 'fp16' or 'none'
+                      device: torch.device,  # where the model runs
+                     ) -> str:
+    "The precision `amp` means on `device`: 'auto' is bf16 on a GPU that has it, fp16 on other GPUs, none on a CPU."
+    if amp != 'auto': return amp
+    if device.type != 'cuda': return 'none'
+    return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
+
+def autocast(precision: str,          # 'bf16', 'fp16' or 'none'
+             device: torch.device,    # where the model runs
+            ):
+    "The autocast context for a precision ('none': a context that changes nothing)."
+    if precision == 'none': return torch.autocast(device.type, enabled=False)
+    return torch.autocast(device.type, dtype=torch.bfloat16 if precision == 'bf16' else torch.float16)
+
+def batch_to(batch: dict,    # a batch from a loader
+             device,         # torch device
+            ) -> dict:
+    "A batch with its tensors moved to `device` (non-blocking: from pinned memory the copy overlaps compute)."
+    return {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in batch.items()}
+
+# %% ../nbs/07_models.ipynb #9014ca19
+def probabilities(logits: torch.Tensor, # (B, outputs) head outputs
+                 ) -> torch.Tensor:
+    "Softmax for a 4-way head, sigmoid otherwise (two bits, or one abnormal output)."
+    return logits.softmax(1) if logits.shape[1] == 4 else logits.sigmoid()
+
+@torch.no_grad()
+def infer(model: MetaAST,           # the model, already on `device`
+          loader,                   # batches of a CycleDataset (fbank, device, site, cont, target, index)
+          device='cpu',             # where the model is
+          precision: str = 'none',  # autocast: 'bf16', 'fp16' or 'none'
+          extras: bool = False,     # also collect pooled features and per-sample mean γ, β
+          layer: int|None = None,   # conditioned layer for γ, β (default: the first)
+         ) -> dict:
+    "One pass over a loader: probabilities, targets, dataset indices (and pooled features, mean γ and β) as arrays."
+    model.eval(); device = torch.device(device)
+    out = {k: [] for k in ('probs', 'target', 'index') + (('pooled', 'gamma', 'beta') if extras else ())}
+    for b in loader:
+        b = batch_to(b, device)
+        with autocast(precision, device): res = model(b['fbank'], b, info=extras)
+        out['probs'].append(probabilities(res[0].float()))
+        out['target'].append(b['target']); out['index'].append(b['index'])
+        if extras:
+            out['pooled'].append(res[2]['pooled'].float())
+            if res[2]['films']:
+                g, be = res[2]['films'][layer if layer is not None else min(res[2]['films'])]
+                out['gamma'].append(g[:, 0].float().mean(-1)); out['beta'].append(be[:, 0].float().mean(-1))
+    return {k: torch.cat(v).cpu().numpy() if v else None for k, v in out.items()}
