@@ -41,9 +41,23 @@ def _pandoc_ready(path: Path) -> Path:
 _STYLE = ('<style>body{max-width:72em;} pre{overflow-x:auto;} pre code{white-space:pre;} table{font-size:0.9em;} '
           'img{max-width:100%;} nav{font-size:0.9em;}</style>')
 
+def _pandoc() -> list:
+    "The pandoc command: the one on PATH, else the one the pypandoc-binary wheel (a dev dependency) ships."
+    exe = shutil.which('pandoc')
+    if exe is None:
+        try:
+            import pypandoc
+            exe = pypandoc.get_pandoc_path()
+        except (ImportError, OSError): exe = None
+    if not exe or not Path(exe).exists():
+        sys.exit('make docs: no quarto and no pandoc: run `make install` (it installs pypandoc-binary, which ships pandoc), '
+                 'or `apt-get install pandoc`, or install Quarto for the full site')
+    major = int(re.search(r'(\d+)\.', subprocess.run([exe, '--version'], capture_output=True, text=True).stdout)[1])
+    # pandoc 3 replaced --self-contained with --embed-resources --standalone (2.19+ has both)
+    return [exe, '--embed-resources', '--standalone'] if major >= 3 else [exe, '--self-contained', '-s']
+
 def main():
-    if shutil.which('pandoc') is None:
-        sys.exit('make docs: neither quarto nor pandoc is installed; `apt-get install pandoc` (or install Quarto for the full site)')
+    pandoc = _pandoc()
     # nbdev_proc_nbs would try to install Quarto and `pip install -e` into whatever pip is on PATH: call its parts
     os.chdir(root)
     import nbdev.doclinks
@@ -59,8 +73,8 @@ def main():
         src = _pandoc_ready(proc/n)
         out = site/f'{Path(n).stem}.html'
         title = _title(proc/n)
-        # --self-contained: output images (pandoc's media bag) and linked images become data URIs, so pages open anywhere
-        subprocess.run(['pandoc', '-f', 'ipynb', '-t', 'html5', '-s', '--toc', '--self-contained', '--resource-path', str(proc), '--metadata', f'title={title}', '-V', f'header-includes={_STYLE}',
+        # self-contained: output images (pandoc's media bag) and linked images become data URIs, so pages open anywhere
+        subprocess.run([*pandoc, '-f', 'ipynb', '-t', 'html5', '--toc', '--resource-path', str(proc), '--metadata', f'title={title}', '-V', f'header-includes={_STYLE}',
                         '-V', f'include-before=<nav>{nav}</nav>', '-o', str(out), str(src)], check=True)
         html = out.read_text()
         html = re.sub(r'href="([\w.-]+)\.ipynb(#[^"]*)?"', lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', html)  # chapter links
