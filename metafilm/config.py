@@ -4,10 +4,10 @@
 
 # %% ../nbs/09_config.ipynb #07aac58c
 from __future__ import annotations
-import dataclasses, typing
+import dataclasses, re, typing
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
-import yaml
+import torch, yaml
 from .frontend import FrontendConfig
 from .augment import AugmentConfig
 from .data import DataConfig
@@ -16,7 +16,8 @@ from .conditioning import ConditioningConfig
 from .models import HeadConfig, ModelConfig
 
 # %% auto #0
-__all__ = ['TrainConfig', 'ConfigError', 'Config', 'read_yaml', 'apply_overrides', 'load_config', 'config_dict', 'save_config']
+__all__ = ['TrainConfig', 'ConfigError', 'Config', 'read_yaml', 'apply_overrides', 'validate', 'load_config', 'config_dict',
+           'save_config']
 
 # %% ../nbs/09_config.ipynb #36a65513
 @dataclass
@@ -43,8 +44,10 @@ class TrainConfig:
 
     def __post_init__(self):
         if self.selection not in ('val', 'test'): raise ValueError(f"train.selection: {self.selection!r} (val or test)")
-        if self.schedule not in ('epoch', 'step'): raise ValueError(f"train.schedule: {self.schedule!r} (epoch or step)")
-        if self.amp not in ('auto', 'bf16', 'fp16', 'none'): raise ValueError(f"train.amp: {self.amp!r}")
+        if self.schedule not in ('epoch', 'step'):
+            raise ValueError(f"train.schedule: {self.schedule!r} (epoch or step)")
+        if self.amp not in ('auto', 'bf16', 'fp16', 'none'):
+            raise ValueError(f"train.amp: {self.amp!r} (auto, bf16, fp16 or none)")
 
 # %% ../nbs/09_config.ipynb #490400fe
 class ConfigError(ValueError):
@@ -60,7 +63,31 @@ class Config:
     train: TrainConfig = field(default_factory=TrainConfig)
     source: str = ''   # the file it was read from (with its base chain)
 
-# %% ../nbs/09_config.ipynb #6091fcca
+# %% ../nbs/09_config.ipynb #77ba7071
+class _Loader(yaml.SafeLoader):
+    "Safe YAML, plus floats written without a dot (1e-4, 3E-5)."
+
+_Loader.add_implicit_resolver('tag:yaml.org,2002:float', re.compile(r'^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$'),
+                              list('-+0123456789'))
+
+def _yaml(text: str):
+    "Parse YAML text safely (nothing is constructed but plain data), reading 1e-4 as a float."
+    return yaml.load(text, Loader=_Loader)
+
+# %% ../nbs/09_config.ipynb #724fc386
+_WEIGHT_KEYS = ('weights', 'audioset_ckpt', 'hf_ckpt', 'imagenet_ckpt')
+
+def _one_weights(ast: dict, where: str) -> dict:
+    "A layer's `model.ast` section with its weight keys folded into `weights` (two different ones: an error)."
+    named = {k: ast[k] for k in _WEIGHT_KEYS if k in ast}
+    if not named: return ast
+    values = {str(v) for v in named.values() if v}
+    if len(values) > 1:
+        both = ' and '.join(f'model.ast.{k}={v}' for k, v in named.items() if v)
+        raise ConfigError(f'{where}: {both} name different weights: keep one')
+    return {k: v for k, v in ast.items() if k not in _WEIGHT_KEYS} | {'weights': next(iter(values), None)}
+
+# %% ../nbs/09_config.ipynb #d21f368a
 def _merge(base: dict, over: dict, origin: dict, src: str, prefix: str = '') -> dict:
     "Deep-merge `over` into `base` (dicts merge, everything else replaces), recording which file set each leaf."
     out = dict(base)
@@ -75,6 +102,19 @@ def _merge(base: dict, over: dict, origin: dict, src: str, prefix: str = '') -> 
 def _leaves(d: dict, prefix: str) -> list:
     return [l for k, v in d.items() for l in (_leaves(v, f'{prefix}{k}.') if isinstance(v, dict) else [f'{prefix}{k}'])]
 
+# %% ../nbs/09_config.ipynb #3d11429a
+def _read_one(path: Path, referrer: Path|None) -> dict:
+    "One YAML file as a dict; a missing file, a folder or bad YAML is an error naming it (and who referred to it)."
+    by = f' (the base of {referrer})' if referrer else ''
+    if path.is_dir(): raise ConfigError(f'{path}: a folder, not a config file{by}')
+    if not path.exists(): raise ConfigError(f'{path}: no such config file{by}')
+    try: d = _yaml(path.read_text()) or {}
+    except yaml.YAMLError as e: raise ConfigError(f'{path}: not valid YAML ({e})') from None
+    if not isinstance(d, dict): raise ConfigError(f'{path}: a config is a mapping of sections')
+    if isinstance(d.get('model'), dict) and isinstance(d['model'].get('ast'), dict):
+        d['model']['ast'] = _one_weights(d['model']['ast'], str(path))
+    return d
+
 def read_yaml(path: str|Path,           # a YAML config; its `base` (a path or a list, relative to it) is read first
               origin: dict|None = None, # filled in place: {dotted leaf key: the file that set it}
               _seen: tuple = (),        # files already on the base chain (internal: catches circular bases)
@@ -83,98 +123,182 @@ def read_yaml(path: str|Path,           # a YAML config; its `base` (a path or a
     path = Path(path).resolve()
     origin = {} if origin is None else origin
     if path in _seen: raise ConfigError(f'{path}: circular base chain ({" -> ".join(str(p) for p in _seen + (path,))})')
-    if not path.exists(): raise ConfigError(f'{path}: no such config file')
-    try: d = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as e: raise ConfigError(f'{path}: not valid YAML ({e})') from None
-    if not isinstance(d, dict): raise ConfigError(f'{path}: a config is a mapping of sections')
+    d = _read_one(path, _seen[-1] if _seen else None)
     bases = d.pop('base', None) or []
     merged = {}
-    for b in [bases] if isinstance(bases, str) else bases: merged = _merge(merged, read_yaml(path.parent/b, origin, _seen + (path,)), {}, '')
+    for b in [bases] if isinstance(bases, str) else bases:
+        merged = _merge(merged, read_yaml(path.parent/b, origin, _seen + (path,)), {}, '')
     return _merge(merged, d, origin, str(path))
 
+# %% ../nbs/09_config.ipynb #a9f10436
 def apply_overrides(d: dict,      # a merged config, changed in place and returned
                     overrides,    # `section.key=value` strings (None: no overrides); values are parsed as YAML
                     origin: dict, # updated in place: each overridden key is set by 'the command line'
                    ) -> dict:
-    "Dotted `section.key=value` overrides (values parsed as YAML)."
+    "Dotted `section.key=value` overrides (values parsed as YAML; weight keys folded into model.ast.weights)."
+    ast = {}
     for o in overrides or []:
         key, eq, val = o.partition('=')
         if not eq or '.' not in key: raise ConfigError(f'override {o!r}: expected section.key=value')
+        if key.startswith('model.ast.') and key[10:] in _WEIGHT_KEYS: ast[key[10:]] = _yaml(val); continue
         node = d
         *parents, last = key.split('.')
-        for p in parents: node = node.setdefault(p, {})
-        node[last] = yaml.safe_load(val)
+        for p in parents:
+            node = node.setdefault(p, {})
+            if not isinstance(node, dict): raise ConfigError(f'override {o!r}: {p} is not a section')
+        node[last] = _yaml(val)
         origin[key] = 'the command line'
+    if ast:
+        d.setdefault('model', {}).setdefault('ast', {})['weights'] = _one_weights(ast, 'the command line')['weights']
+        origin['model.ast.weights'] = 'the command line'
     return d
 
 # %% ../nbs/09_config.ipynb #76f095bc
+def _default(f: dataclasses.Field):
+    "A dataclass field's default value (None when it has none)."
+    if f.default is not dataclasses.MISSING: return f.default
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else None
+
+def _fits(v, default) -> bool:
+    "Whether `v` has the type of `default` (an int is a float too; a list is a tuple)."
+    if isinstance(default, bool): return isinstance(v, bool)
+    if isinstance(default, float): return isinstance(v, (int, float)) and not isinstance(v, bool)
+    if isinstance(default, int): return isinstance(v, int) and not isinstance(v, bool)
+    if isinstance(default, tuple): return isinstance(v, (list, tuple))
+    return isinstance(v, type(default))
+
 def _check(cls, d: dict, prefix: str, origin: dict):
     "Unknown keys and wrong types in section `prefix` against dataclass `cls`."
     known = {f.name: f for f in fields(cls)}
     for k, v in d.items():
         where = origin.get(f'{prefix}{k}', origin.get('', 'the config'))
         if k not in known: raise ConfigError(f'{where}: unknown key {prefix}{k} (known: {", ".join(known)})')
-        f = known[k]
-        default = f.default if f.default is not dataclasses.MISSING else (f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
-        allows_none = 'None' in str(f.type)
+        f = known[k]; default = _default(f)
         if v is None:
-            if allows_none: continue
+            if 'None' in str(f.type): continue
             raise ConfigError(f'{where}: {prefix}{k} cannot be empty')
         if dataclasses.is_dataclass(default):
             if not isinstance(v, dict): raise ConfigError(f'{where}: {prefix}{k} should be a section (mapping), not {v!r}')
             _check(type(default), v, f'{prefix}{k}.', origin); continue
-        if default is None: continue
-        ok = (isinstance(v, bool) if isinstance(default, bool) else isinstance(v, (int, float)) and not isinstance(v, bool) if isinstance(default, float)
-              else isinstance(v, int) and not isinstance(v, bool) if isinstance(default, int) else isinstance(v, (list, tuple)) if isinstance(default, tuple)
-              else isinstance(v, type(default)))
-        if not ok: raise ConfigError(f'{where}: {prefix}{k} should be {type(default).__name__}, not {type(v).__name__} ({v!r})')
+        if default is not None and not _fits(v, default):
+            raise ConfigError(f'{where}: {prefix}{k} should be {type(default).__name__}, not {type(v).__name__} ({v!r})')
 
 def _build(cls, d: dict, prefix: str, origin: dict):
-    "An instance of `cls` from a checked dict, turning nested sections into their dataclasses."
+    "An instance of `cls` from a checked dict; a value a section refuses is blamed on the file that set it."
     kw = {}
     for f in fields(cls):
         if f.name not in d: continue
-        v = d[f.name]
-        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
-        kw[f.name] = _build(type(default), v, f'{prefix}{f.name}.', origin) if dataclasses.is_dataclass(default) and isinstance(v, dict) else v
+        v, default = d[f.name], _default(f)
+        nested = dataclasses.is_dataclass(default) and isinstance(v, dict)
+        kw[f.name] = _build(type(default), v, f'{prefix}{f.name}.', origin) if nested else v
     try: return cls(**kw)
-    except (TypeError, ValueError) as e: raise ConfigError(f'{origin.get("", "the config")}: {e}') from None
+    except (TypeError, ValueError) as e:
+        if isinstance(e, ConfigError): raise
+        key = str(e).split(':')[0].split('=')[0].strip()
+        raise ConfigError(f'{origin.get(key, origin.get("", "the config"))}: {e}') from None
 
-# %% ../nbs/09_config.ipynb #fe526448
+# %% ../nbs/09_config.ipynb #20be9b6d
+_pos, _nonneg, _unit = (lambda v: v > 0, '> 0'), (lambda v: v >= 0, '≥ 0'), (lambda v: 0 <= v < 1, 'in [0, 1)')
+_RULES = {
+    'train.epochs': (lambda v: v >= 1, '≥ 1'), 'train.lr': _pos, 'train.warmup_epochs': _nonneg,
+    'train.warmup_start': (lambda v: 0 <= v <= 1, 'in [0, 1]'), 'train.min_lr': _nonneg, 'train.weight_decay': _nonneg,
+    'train.final_weight_decay': _nonneg, 'train.sensitivity_bias': _pos, 'train.grad_clip': _pos,
+    'data.batch_size': (lambda v: v >= 1, '≥ 1'), 'data.eval_batch_size': _nonneg, 'data.num_workers': _nonneg,
+    'data.prefetch': (lambda v: v >= 1, '≥ 1'), 'data.random_test_fraction': (lambda v: 0 < v < 1, 'in (0, 1)'),
+    'frontend.sample_rate': _pos, 'frontend.duration': _pos, 'frontend.n_mels': _pos, 'frontend.frame_length': _pos,
+    'frontend.frame_shift': _pos, 'frontend.low_freq': _nonneg, 'frontend.target_frames': _pos, 'frontend.fade_ratio': _pos,
+    'model.ast.embed_dim': _pos, 'model.ast.depth': _pos, 'model.ast.heads': _pos, 'model.ast.patch': _pos,
+    'model.ast.fstride': _pos, 'model.ast.tstride': _pos, 'model.ast.drop_path': _unit, 'model.head.dropout': _unit,
+    'model.head.hidden': _pos, 'model.conditioning.dropout': _unit, 'model.conditioning.hidden': _pos,
+    'model.conditioning.dev_emb': _pos, 'model.conditioning.site_emb': _pos, 'model.conditioning.tau_start': _pos,
+    'model.conditioning.tau_end': _pos, 'model.conditioning.tau_warmup': _nonneg, 'model.conditioning.grf_dropout': _unit,
+    'model.conditioning.lambda_overlap': _nonneg, 'model.conditioning.lambda_coverage': _nonneg,
+}
+
+def _value(cfg, key: str):
+    "The value of a dotted key in a config."
+    for part in key.split('.'): cfg = getattr(cfg, part)
+    return cfg
+
+def _refuse(key: str, value, why: str, origin: dict):
+    "A ConfigError naming the key, its value, the reason and where the value came from."
+    raise ConfigError(f"{origin.get(key, 'the defaults')}: {key} = {value!r}: {why}")
+
+# %% ../nbs/09_config.ipynb #eee5704a
+def _agree(cfg: Config, origin: dict):
+    "The settings that must agree across sections."
+    a, c, fr = cfg.model.ast, cfg.model.conditioning, cfg.frontend
+    if a.embed_dim % a.heads: _refuse('model.ast.heads', a.heads, f'must divide model.ast.embed_dim ({a.embed_dim})', origin)
+    if c.method in ('film', 'tafilm', 'softfilm'):
+        bad = [l for l in c.layers if not 0 <= l < a.depth]
+        src = origin.get('model.conditioning.layers') or f'the {c.method} default (layers {list(c.layers)})'
+        if bad or not c.layers:
+            why = f'outside the backbone\'s {a.depth} layers (0–{a.depth - 1})' if bad else 'no layer to condition'
+            raise ConfigError(f"{src}: model.conditioning.layers = {list(c.layers)}: {why}; set model.conditioning.layers")
+    for k, n in (('n_mels', a.n_mels), ('frames', a.frames)):
+        if a.patch > n: _refuse('model.ast.patch', a.patch, f'larger than the input ({k} = {n})', origin)
+    if fr.high_freq > fr.sample_rate / 2 or fr.high_freq <= fr.low_freq:
+        _refuse('frontend.high_freq', fr.high_freq, f'must lie above low_freq ({fr.low_freq}) and at most at half the '
+                f'sample rate ({fr.sample_rate / 2:g} Hz)', origin)
+    if fr.frame_length * fr.sample_rate / 1000 > fr.n_samples:
+        _refuse('frontend.frame_length', fr.frame_length, f'longer than the padded cycle ({fr.duration} s)', origin)
+    dev = cfg.train.device
+    if dev.startswith('cuda') and not torch.cuda.is_available():
+        _refuse('train.device', dev, 'no CUDA GPU is visible here: use auto (GPU when there is one) or cpu', origin)
+
+def validate(cfg: Config,    # a typed config
+             origin: dict,   # {dotted key: where its value came from}
+            ) -> Config:
+    "Refuse values out of range and settings that contradict each other, naming the key and where it was set."
+    for key, (ok, want) in _RULES.items():
+        v = _value(cfg, key)
+        if v is not None and not ok(v): _refuse(key, v, f'expected {want}', origin)
+    _agree(cfg, origin)
+    return cfg
+
+# %% ../nbs/09_config.ipynb #3fa7d23a
 def _resolve(p, origin_file: str):
     "A path relative to the config file that set it."
     if p is None or origin_file in ('', 'the command line') or Path(p).is_absolute(): return p
     return str((Path(origin_file).parent/p).resolve())
 
+def _reconcile(cfg: Config, m: dict, origin: dict):
+    "Derived settings: outputs from the labels, the input size from the frontend, waveform caching, continuous inputs."
+    fr, da = cfg.frontend, cfg.data
+    if 'n_outputs' in m and m['n_outputs'] != da.n_outputs:
+        raise ConfigError(f"{origin.get('model.n_outputs')}: model.n_outputs is {m['n_outputs']} but data.n_cls={da.n_cls}, "
+                          f"multi_label={da.multi_label} needs {da.n_outputs}")
+    cfg.model.n_outputs = da.n_outputs
+    for a, f in (('n_mels', 'n_mels'), ('frames', 'target_frames')):
+        if a in m.get('ast', {}) and getattr(cfg.model.ast, a) != getattr(fr, f):
+            raise ConfigError(f"{origin.get('model.ast.' + a)}: model.ast.{a} is {getattr(cfg.model.ast, a)} "
+                              f"but frontend.{f} is {getattr(fr, f)}")
+        setattr(cfg.model.ast, a, getattr(fr, f))
+    if cfg.augment.wave: cfg.frontend.store_wave = True
+    cfg.model.conditioning.n_cont = 3 + 2 * da.missing_flags
+
+# %% ../nbs/09_config.ipynb #e3f94f9a
 def load_config(path: str|Path|None = None, # a YAML experiment (or None for the defaults)
                 overrides: list|None = None, # dotted `section.key=value` strings
                ) -> Config:
-    "Read, merge, override, type-check and reconcile an experiment config."
+    "Read, merge, override, type-check, reconcile and validate an experiment config."
     origin = {}
     d = read_yaml(path, origin) if path else {}
     origin[''] = str(Path(path).resolve()) if path else 'the defaults'
     d = apply_overrides(d, overrides, origin)
-    _check(Config, {k: v for k, v in d.items()}, '', origin)
-    for key in ('data.root', 'data.cache', 'model.ast.audioset_ckpt', 'model.ast.hf_ckpt', 'model.ast.imagenet_ckpt'):
-        node = d
+    _check(Config, d, '', origin)
+    for key in ('data.root', 'data.cache', 'model.ast.weights'):
         *parents, last = key.split('.')
+        node = d
         for p in parents: node = node.get(p, {}) if isinstance(node, dict) else {}
         if isinstance(node, dict) and node.get(last): node[last] = _resolve(node[last], origin.get(key, ''))
     cfg = _build(Config, d, '', origin)
     cfg.source = origin['']
-    m, fr, da = d.get('model', {}), cfg.frontend, cfg.data
-    if 'n_outputs' in m and m['n_outputs'] != da.n_outputs:
-        raise ConfigError(f"{origin.get('model.n_outputs')}: model.n_outputs is {m['n_outputs']} but data.n_cls={da.n_cls}, multi_label={da.multi_label} needs {da.n_outputs}")
-    cfg.model.n_outputs = da.n_outputs
-    for a, f in (('n_mels', 'n_mels'), ('frames', 'target_frames')):
-        if a in m.get('ast', {}) and getattr(cfg.model.ast, a) != getattr(fr, f):
-            raise ConfigError(f"{origin.get('model.ast.' + a)}: model.ast.{a} is {getattr(cfg.model.ast, a)} but frontend.{f} is {getattr(fr, f)}")
-        setattr(cfg.model.ast, a, getattr(fr, f))
-    if cfg.augment.wave: cfg.frontend.store_wave = True
-    cfg.model.conditioning.n_cont = 3 + 2 * da.missing_flags
+    _reconcile(cfg, d.get('model', {}), origin)
     if not cfg.train.name: cfg.train.name = Path(path).stem if path else 'default'
-    return cfg
+    return validate(cfg, origin)
 
+# %% ../nbs/09_config.ipynb #f0e398cf
 def config_dict(cfg: Config, # a resolved config from `load_config`
                ) -> dict:
     "The resolved config as plain data (tuples as lists), ready for YAML or MLflow."
@@ -187,6 +311,7 @@ def config_dict(cfg: Config, # a resolved config from `load_config`
 def save_config(cfg: Config,    # a resolved config from `load_config`
                 path: str|Path, # the YAML file to write
                ):
-    "Write the resolved config as YAML (reloadable with `load_config`)."
+    "Write the resolved config as YAML (reloadable with `load_config`), atomically."
     d = config_dict(cfg); d.pop('source')
-    Path(path).write_text(f'# resolved from {cfg.source}\n' + yaml.safe_dump(d, sort_keys=False))
+    tmp = Path(path).with_name(Path(path).name + '.tmp')
+    tmp.write_text(f'# resolved from {cfg.source}\n' + yaml.safe_dump(d, sort_keys=False)); tmp.replace(path)

@@ -8,7 +8,7 @@ import contextlib, dataclasses
 from dataclasses import dataclass, field
 import torch, torch.nn as nn
 from fastcore.basics import patch
-from .ast import AST, ASTConfig, load_pretrained
+from .ast import AST, ASTConfig, check_weights, load_pretrained
 from .conditioning import METHODS, ConditioningConfig, FiLMConditioner, GatedResidualFusion, mask_temperature
 
 # %% auto #0
@@ -103,10 +103,9 @@ def build_model(cfg: ModelConfig|dict = ModelConfig(), # the model section of a 
                ) -> MetaAST:
     "The model a config describes, with its pretrained backbone loaded from local files when named."
     cfg = cfg if isinstance(cfg, ModelConfig) else ModelConfig(**cfg)
+    cfg = dataclasses.replace(cfg, ast=check_weights(cfg.ast))  # a checkpoint's config.json (e.g. its eps) first
     model = MetaAST(cfg)
-    a = cfg.ast
-    ckpt = a.audioset_ckpt or a.hf_ckpt or a.imagenet_ckpt
-    if ckpt: model.load_report = load_pretrained(model.backbone, ckpt, verbose)
+    if cfg.ast.weights: model.load_report = load_pretrained(model.backbone, verbose=verbose)
     return model
 
 # %% ../nbs/07_models.ipynb #778c79eb

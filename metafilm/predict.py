@@ -10,6 +10,7 @@ import numpy as np, pandas as pd, torch
 from .config import load_config
 from .data import encode, load_encoder
 from .frontend import load_recording, recording_features
+from .ast import read_checkpoint
 from .icbhi import CLASSES2, CLASSES4, ICBHIError, parse_name, read_annotation
 from .metrics import predict_classes
 from .models import build_model, probabilities
@@ -33,9 +34,10 @@ def trained_model(run: str|Path, # a run directory with config.yaml and best.pt
         hint = ': it is a folder of runs, name one of them' if (run/'seeds.csv').exists() else ''
         raise FileNotFoundError(f'{run}: no best.pt, not a trained run directory{hint}')
     cfg = load_config(run/'config.yaml')
-    cfg.model.ast.audioset_ckpt = cfg.model.ast.hf_ckpt = cfg.model.ast.imagenet_ckpt = None
+    a = cfg.model.ast
+    a.weights = a.audioset_ckpt = a.hf_ckpt = a.imagenet_ckpt = None  # the run's own weights replace them (eps kept)
     model = build_model(cfg.model, verbose=False)
-    best = torch.load(run/'best.pt', map_location='cpu', weights_only=True)
+    best = read_checkpoint(run/'best.pt')
     model.load_state_dict(best['model'], strict=True)
     return model.eval(), cfg, best
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 from tqdm.auto import tqdm
+from .ast import check_weights, read_checkpoint
 from .config import Config, TrainConfig, save_config
 from .data import Data, loaders, save_encoder, setup_data
 from .augment import spec_augment
@@ -159,6 +160,7 @@ def setup(cfg: Config,                   # the resolved experiment config
          ) -> Run:
     "Everything a run needs, in a reproducible order: processes, seed, data, loaders, model, optimiser, state."
     tr = cfg.train
+    cfg.model.ast = check_weights(cfg.model.ast)  # a missing or mismatched checkpoint stops here, before any work
     rank, world, device = dist_setup(tr)
     if device.type == 'cuda': torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     run = Path(run_dir or Path(tr.runs)/tr.name); run.mkdir(parents=True, exist_ok=True)
@@ -216,7 +218,7 @@ def _write_run_files(r: Run):
 def _restore(r: Run):
     "Continue from `last.pt`: weights, optimiser, scaler, training state and every random state."
     if not (r.dir/'last.pt').exists(): raise TrainingError(f'{r.dir}: nothing to resume (no last.pt)')
-    ck = torch.load(r.dir/'last.pt', map_location='cpu', weights_only=True)
+    ck = read_checkpoint(r.dir/'last.pt')
     r.model.load_state_dict(ck['model']); r.opt.load_state_dict(ck['optimizer']); r.scaler.load_state_dict(ck['scaler'])
     r.state = json.loads(ck['state']); set_rng_state(ck['rng'], r.gen)
     r.say(f'resuming {r.dir} after epoch {r.state["epoch"]}')
@@ -294,7 +296,7 @@ def checkpoint(r: Run, row: dict, m: dict) -> bool:
 # %% ../nbs/11_train.ipynb #cea8d9f7
 def finish(r: Run) -> dict:
     "Score the test split once with the selected weights and thresholds; write metrics.json; close the tracker."
-    best = torch.load(r.dir/'best.pt', map_location='cpu', weights_only=True)
+    best = read_checkpoint(r.dir/'best.pt')
     r.model.load_state_dict(best['model'])
     p = gather(infer(r.model, r.loaders['test'], r.device, r.precision), r.world)
     rows, th = r.data.test.cycles.iloc[p['index']], best['thresholds']
