@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_train.ipynb #2948736d
 from __future__ import annotations
-import copy, json, math, os, random
+import copy, json, math, os, random, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
@@ -171,7 +171,7 @@ def setup(cfg: Config,                   # the resolved experiment config
     net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
     if tr.compile: net = torch.compile(net)
     crit = make_criterion(data.train.labels, tr.sensitivity_bias).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr_at(0, tr), weight_decay=tr.weight_decay)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr_at(0, tr), weight_decay=tr.weight_decay, fused=device.type == 'cuda')
     precision = resolve_precision(tr.amp, device)
     scaler = torch.amp.GradScaler(device.type, enabled=precision == 'fp16')
     r = Run(cfg, run, data, dl, model, net, opt, scaler, crit, device, precision, _fresh_state(),
@@ -226,9 +226,9 @@ def _restore(r: Run):
 # %% ../nbs/11_train.ipynb #90c40db9
 def train_epoch(r: Run,      # the run
                 epoch: int,  # 1-based epoch
-               ) -> tuple:
-    "One pass over the training split: (mean loss, last learning rate)."
-    tr, cfg, steps = r.cfg.train, r.cfg, len(r.loaders['train'])
+               ) -> dict:
+    "One pass over the training split: mean loss, last learning rate, seconds and samples."
+    tr, cfg, steps, t0 = r.cfg.train, r.cfg, len(r.loaders['train']), time.perf_counter()
     r.model.start_epoch(epoch, tr.epochs)
     for g in r.opt.param_groups: g['weight_decay'] = wd_at(epoch, tr)
     if r.world > 1: r.loaders['train'].sampler.set_epoch(epoch)
@@ -252,7 +252,7 @@ def train_epoch(r: Run,      # the run
         total += loss.detach().double() * len(x); n += len(x)
         if not bar.disable and step % 10 == 0: bar.set_postfix(loss=f'{float(total) / n:.4f}')
     _stop_if_bad(r, epoch, bad, loss)
-    return float(total) / n, lr
+    return dict(loss=float(total) / n, lr=lr, train_s=round(time.perf_counter() - t0, 3), train_samples=n)
 
 # %% ../nbs/11_train.ipynb #5d6ec809
 def _stop_if_bad(r: Run, epoch: int, bad: torch.Tensor, loss: torch.Tensor):
@@ -262,14 +262,17 @@ def _stop_if_bad(r: Run, epoch: int, bad: torch.Tensor, loss: torch.Tensor):
                         f'{r.dir/"last.pt"} holds epoch {r.state["epoch"]}')
 
 # %% ../nbs/11_train.ipynb #e7ee68c9
-def validate(r: Run, epoch: int, loss: float, lr: float) -> tuple:
+def validate(r: Run,        # the run
+             epoch: int,    # 1-based epoch
+             stats: dict,   # what `train_epoch` measured (loss, lr, seconds, samples)
+            ) -> tuple:
     "Score the selection split with tuned thresholds: (the epoch's row, the metrics)."
     sel, tr = r.sel, r.cfg.train
     p = gather(infer(r.model, r.loaders[sel], r.device, r.precision), r.world)
     part = getattr(r.data, sel).cycles.iloc[p['index']]
     groups = {g: part[g].astype(str) for g in ('device', 'site')}
     m, _ = evaluate(p['probs'], p['target'], r.cfg.data.n_cls, tune=True, groups=groups)
-    row = dict(epoch=epoch, loss=loss, lr=lr, weight_decay=wd_at(epoch, tr),
+    row = dict(epoch=epoch, **stats, weight_decay=wd_at(epoch, tr),
                **{f'{sel}_{k}': m[k] for k in ('sp', 'se', 'score')}, thresholds=m['thresholds'])
     row |= {f'{sel}_{k}': float(v) for k, v in m.items() if k.startswith(('recall_', 'f1_')) and np.isfinite(v)}
     for g, table in m['groups'].items(): row |= {f'{sel}_score_{g}_{k}': float(v) for k, v in table.score.items()}
@@ -338,8 +341,7 @@ def fit(cfg: Config,                  # the resolved experiment config
     r = setup(cfg, run_dir, resume, progress, parent)
     try:
         for epoch in range(r.state['epoch'] + 1, cfg.train.epochs + 1):
-            loss, lr = train_epoch(r, epoch)
-            row, m = validate(r, epoch, loss, lr)
+            row, m = validate(r, epoch, train_epoch(r, epoch))
             better = checkpoint(r, row, m)
             r.say(_epoch_line(row, r.sel, better))
             if stop_after is not None and epoch >= stop_after: return {'stopped_after': epoch}
