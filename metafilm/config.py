@@ -17,7 +17,7 @@ from .models import HeadConfig, ModelConfig
 
 # %% auto #0
 __all__ = ['TrainConfig', 'ConfigError', 'Config', 'read_yaml', 'apply_overrides', 'validate', 'load_config', 'config_dict',
-           'save_config']
+           'save_config', 'config_diff']
 
 # %% ../nbs/09_config.ipynb #36a65513
 @dataclass
@@ -315,3 +315,16 @@ def save_config(cfg: Config,    # a resolved config from `load_config`
     d = config_dict(cfg); d.pop('source')
     tmp = Path(path).with_name(Path(path).name + '.tmp')
     tmp.write_text(f'# resolved from {cfg.source}\n' + yaml.safe_dump(d, sort_keys=False)); tmp.replace(path)
+
+# %% ../nbs/09_config.ipynb #f87e481a
+def _flat(d: dict, prefix: str = '') -> dict:
+    "Nested dict → {'a.b': value}."
+    return {k2: v2 for k, v in d.items()
+            for k2, v2 in (_flat(v, f'{prefix}{k}.').items() if isinstance(v, dict) else [(f'{prefix}{k}', v)])}
+
+def config_diff(a: Config, # one config
+                b: Config, # another
+               ) -> dict:
+    "{dotted key: (value in a, value in b)} for every setting that differs (where each was read from aside)."
+    fa, fb = _flat(config_dict(a)), _flat(config_dict(b))
+    return {k: (fa.get(k), fb.get(k)) for k in sorted(set(fa) | set(fb)) if k != 'source' and fa.get(k) != fb.get(k)}

@@ -15,7 +15,7 @@ from .frontend import FeatureCache, prepare
 from .augment import AugmentConfig, augmented_features
 
 # %% auto #0
-__all__ = ['DataConfig', 'class_index', 'label_targets', 'assign_parts', 'MetadataEncoder', 'EncodedMeta', 'encode',
+__all__ = ['DataConfig', 'class_index', 'label_targets', 'DataError', 'assign_parts', 'MetadataEncoder', 'EncodedMeta', 'encode',
            'save_encoder', 'load_encoder', 'CycleDataset', 'Data', 'build_data', 'setup_data', 'BalancedSampler',
            'loaders']
 
@@ -85,23 +85,47 @@ def _patient_pick(cycles: pd.DataFrame, fraction: float, seed: int, restarts: in
         if cur < best_cost: best, best_cost = sel.copy(), cur
     return {int(p) for p in pids[best]}
 
-def assign_parts(cycles: pd.DataFrame,           # the cycle table (`pid`, `split`, `fold`)
-                 cfg: DataConfig = DataConfig(),  # `split` scheme, `test_fold`, `random_test_fraction`, `val_fraction`, `seed`
-                ) -> pd.Series:
-    "'train', 'val' or 'test' for every cycle, by `cfg.split` and `cfg.val_fraction`."
+class DataError(ValueError):
+    "The corpus cannot give what the config asks (too few patients for a split); the message gives the counts."
+
+def _scheme(cycles: pd.DataFrame, cfg: DataConfig) -> pd.Series:
+    "'train' or 'test' for every cycle, by `cfg.split`."
     if cfg.split == 'official': part = cycles.split.astype(str)
     elif cfg.split == 'foldwise':
-        if cycles.fold.isna().any(): raise ValueError("data.split='foldwise' needs patient_list_foldwise.txt (some cycles have no fold)")
+        if cycles.fold.isna().any():
+            raise DataError("data.split='foldwise' needs patient_list_foldwise.txt (some cycles have no fold)")
         part = np.where(cycles.fold == cfg.test_fold, 'test', 'train')
     else:
         pids = np.random.default_rng(cfg.seed + 1).permutation(np.sort(cycles.pid.unique()))
         test = set(pids[:round(cfg.random_test_fraction * len(pids))].tolist())
         part = np.where(cycles.pid.isin(test), 'test', 'train')
     part = pd.Series(part, index=cycles.index, name='part')
-    if cfg.val_fraction > 0:
-        train = cycles[part == 'train']
-        val = _patient_pick(train[~train.pid.isin(cycles.pid[part == 'test'])], cfg.val_fraction, cfg.seed)
-        part[(part == 'train') & cycles.pid.isin(val)] = 'val'
+    n = {p: cycles.pid[part == p].nunique() for p in ('train', 'test')}
+    if not n['train'] or not n['test']:
+        k = cycles.pid.nunique()
+        raise DataError(f"the corpus has {k} patient{'s' * (k != 1)}, {n['train']} with training and {n['test']} with "
+                        f"test cycles (data.split={cfg.split}): training needs both")
+    return part
+
+# %% ../nbs/04_data.ipynb #5ae9469e
+def assign_parts(cycles: pd.DataFrame,           # the cycle table (`pid`, `split`, `fold`)
+                 cfg: DataConfig = DataConfig(),  # `split`, `test_fold`, `random_test_fraction`, `val_fraction`, `seed`
+                ) -> pd.Series:
+    "'train', 'val' or 'test' per cycle; `.attrs['note']` says why there is no validation part when one was asked."
+    part = _scheme(cycles, cfg)
+    if cfg.val_fraction == 0: return part
+    train = cycles[part == 'train']
+    eligible = train[~train.pid.isin(cycles.pid[part == 'test'])]
+    n = eligible.pid.nunique()
+    if n < 2:
+        raise DataError(f'validation needs at least 2 training patients (one held out, one to train on); the training '
+                        f'split has {n} that are not also in test: set data.val_fraction=0 to select on the test split')
+    val = _patient_pick(eligible, cfg.val_fraction, cfg.seed)
+    if not val or len(val) == n:
+        part.attrs['note'] = (f'no whole patient of the {n} training patients makes up about data.val_fraction = '
+                              f'{cfg.val_fraction} of the training cycles')
+        return part
+    part[(part == 'train') & cycles.pid.isin(val)] = 'val'
     return part
 
 # %% ../nbs/04_data.ipynb #1658746a
@@ -210,6 +234,7 @@ class Data:
     train: CycleDataset
     val: CycleDataset|None
     test: CycleDataset
+    note: str|None = None    # why there is no validation part, when one was asked for
 
 def build_data(cache: FeatureCache|str|Path,       # an opened cache, or a cache folder made by `prepare`
                cfg: DataConfig = DataConfig(),     # split, labels and metadata options
@@ -217,10 +242,11 @@ def build_data(cache: FeatureCache|str|Path,       # an opened cache, or a cache
               ) -> Data:
     "Open a cache, split it, fit the metadata encoder on the training part, and build the datasets."
     cache = cache if isinstance(cache, FeatureCache) else FeatureCache.open(cache)
-    cycles = cache.cycles.assign(part=assign_parts(cache.cycles, cfg))
+    parts = assign_parts(cache.cycles, cfg)
+    cycles = cache.cycles.assign(part=parts)
     enc = MetadataEncoder.fit(cycles[cycles.part == 'train'], cfg.missing_flags)
     def part(p, aug=None): return CycleDataset(cache, cycles[cycles.part == p], cfg, enc, aug) if (cycles.part == p).any() else None
-    return Data(cache, cycles, enc, part('train', augment), part('val'), part('test'))
+    return Data(cache, cycles, enc, part('train', augment), part('val'), part('test'), parts.attrs.get('note'))
 
 # %% ../nbs/04_data.ipynb #2ff05ddd
 def setup_data(cfg,                    # an experiment config (`metafilm.config.Config`): its data, frontend, augment

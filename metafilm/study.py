@@ -20,6 +20,7 @@ def fit_seeds(cfg: Config,                   # the experiment; seeds train.seed,
               n: int,                        # number of seeds
               run_dir: str|Path|None = None, # folder for the seeds' runs and tables (default: train.runs/train.name)
               progress: bool = True,         # print each run's lines and the table
+              overwrite: bool = False,       # replace seed runs already there
              ) -> pd.DataFrame:
     "Train `n` seeds of one config; per-seed rows plus mean and std of the test metrics, also as CSV and markdown."
     run = Path(run_dir or Path(cfg.train.runs)/cfg.train.name); run.mkdir(parents=True, exist_ok=True)
@@ -27,7 +28,7 @@ def fit_seeds(cfg: Config,                   # the experiment; seeds train.seed,
     rows = []
     for k in range(n):
         c = copy.deepcopy(cfg); c.train.seed = cfg.train.seed + k; c.train.name = f'{cfg.train.name}-seed{c.train.seed}'
-        m = fit(c, run/f'seed{c.train.seed}', progress=progress, parent=parent.run_id)
+        m = fit(c, run/f'seed{c.train.seed}', progress=progress, parent=parent.run_id, overwrite=overwrite)
         rows.append(dict(seed=c.train.seed, sp=m['test']['sp'], se=m['test']['se'], score=m['test']['score'],
                          best_epoch=m['best_epoch'], selection=m['selection']))
     df = pd.DataFrame(rows)

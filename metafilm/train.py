@@ -4,13 +4,13 @@
 
 # %% ../nbs/11_train.ipynb #2948736d
 from __future__ import annotations
-import copy, json, math, os, random, time
+import copy, errno, fcntl, json, math, os, random, shutil, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 from tqdm.auto import tqdm
 from .ast import check_weights, read_checkpoint
-from .config import Config, TrainConfig, save_config
+from .config import Config, TrainConfig, config_diff, load_config, save_config
 from .data import Data, loaders, save_encoder, setup_data
 from .augment import spec_augment
 from .conditioning import method_label
@@ -19,8 +19,9 @@ from .metrics import bootstrap_score, evaluate
 from .tracking import Tracker
 
 # %% auto #0
-__all__ = ['lr_at', 'wd_at', 'make_criterion', 'save_atomic', 'rng_state', 'set_rng_state', 'dist_setup', 'gather', 'barrier',
-           'Run', 'setup', 'TrainingError', 'seed_everything', 'train_epoch', 'validate', 'checkpoint', 'finish', 'fit']
+__all__ = ['RUN_FILES', 'RESUMABLE', 'lr_at', 'wd_at', 'make_criterion', 'save_atomic', 'rng_state', 'set_rng_state',
+           'dist_setup', 'gather', 'barrier', 'RunError', 'describe_run', 'check_resumable', 'claim_run', 'Run',
+           'setup', 'TrainingError', 'seed_everything', 'train_epoch', 'validate', 'checkpoint', 'finish', 'fit']
 
 # %% ../nbs/11_train.ipynb #2fef750a
 def lr_at(t: float,         # 0-based epoch, fractional within an epoch for per-step schedules
@@ -57,9 +58,16 @@ class _SoftmaxCE(nn.Module):
 def save_atomic(obj,        # anything torch.save takes
                 path: Path, # the final file
                ):
-    "torch.save to a temporary file, then rename it into place."
+    "torch.save to a temporary file, then rename it into place; a full disk is said as such, the old file kept."
     tmp = path.with_name(path.name + '.tmp')
-    torch.save(obj, tmp); os.replace(tmp, path)
+    try: torch.save(obj, tmp)
+    except (OSError, RuntimeError) as e:
+        tmp.unlink(missing_ok=True)
+        full = getattr(e, 'errno', None) == errno.ENOSPC or shutil.disk_usage(path.parent).free < 2**26
+        if not full: raise
+        raise OSError(errno.ENOSPC, f'No space left on device while writing {path.name} (the previous one is intact)',
+                      str(path)) from None
+    os.replace(tmp, path)
 
 # %% ../nbs/11_train.ipynb #7b4daae3
 def rng_state(gen: torch.Generator, # the training loader's generator
@@ -116,6 +124,73 @@ def barrier(world: int):
         import torch.distributed as dist
         dist.barrier()
 
+# %% ../nbs/11_train.ipynb #9d350d1e
+RUN_FILES = ('config.yaml', 'metadata_encoder.json', 'frontend_stats.json', 'last.pt', 'best.pt', 'metrics.json',
+             'confusion.png')
+RESUMABLE = ('train.epochs', 'train.mlflow', 'train.device', 'train.compile', 'train.name', 'train.runs',
+             'data.num_workers', 'data.prefetch', 'data.eval_batch_size')
+
+class RunError(RuntimeError):
+    "A run folder cannot be used as asked; the message names it and says what to do."
+
+def describe_run(run: Path) -> str:
+    "What a run folder holds, in a few words: finished with its score, stopped after an epoch, or only started."
+    if (run/'metrics.json').exists():
+        m = json.loads((run/'metrics.json').read_text())
+        return f"a finished run (test Score {m['test']['score']:.1f}, {m.get('label', m['method'])})"
+    if (run/'last.pt').exists():
+        try: return f"a run stopped after epoch {json.loads(read_checkpoint(run/'last.pt')['state'])['epoch']}"
+        except Exception: return 'a run with an unreadable last.pt'
+    return 'the start of a run (its config, no checkpoint yet)'
+
+# %% ../nbs/11_train.ipynb #7a21b5ac
+def check_resumable(run: Path,   # a run folder with config.yaml and last.pt
+                    cfg: Config, # the config the caller would continue it with
+                   ):
+    "Refuse to resume with a config that differs from the run's own in anything but `RESUMABLE` keys."
+    saved = load_config(run/'config.yaml')
+    bad = {k: v for k, v in config_diff(saved, cfg).items() if k not in RESUMABLE}
+    if bad:
+        rows = '; '.join(f'{k}: {a!r} in the run, {b!r} now' for k, (a, b) in bad.items())
+        raise RunError(f'{run}: cannot resume with a different model or data ({rows}); only '
+                       f'{", ".join(RESUMABLE)} may change on --resume')
+
+def _lock(run: Path):
+    "An exclusive lock on the run folder (freed when the process ends, however it ends)."
+    f = open(run/'.lock', 'a+')
+    try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.seek(0); pid = f.read().strip() or '?'; f.close()
+        raise RunError(f'{run}: another process (pid {pid}) is training this run; wait for it, or use another '
+                       f'train.name or --run') from None
+    f.seek(0); f.truncate(); f.write(str(os.getpid())); f.flush()
+    return f
+
+# %% ../nbs/11_train.ipynb #f895e291
+def claim_run(cfg: Config,              # the run's config
+              run_dir: str|Path|None,   # the run folder (default: train.runs/train.name)
+              resume: bool = False,     # continue the run in it
+              overwrite: bool = False,  # replace a run that is there
+             ) -> tuple:
+    "(run folder, its lock): checked, locked and cleared as asked, before anything of the run is written."
+    run = Path(run_dir or Path(cfg.train.runs)/cfg.train.name)
+    if run.exists() and not run.is_dir(): raise RunError(f'{run}: a file stands where the run folder should be')
+    if resume:
+        if not (run/'last.pt').exists():
+            raise RunError(f'{run}: nothing to resume (no last.pt there); start the run without --resume')
+        check_resumable(run, cfg)
+    run.mkdir(parents=True, exist_ok=True)
+    lock = _lock(run)
+    held = [f for f in RUN_FILES if (run/f).exists()]
+    if held and not resume and not overwrite:
+        what = describe_run(run); lock.close()
+        raise RunError(f'{run} already holds {what}: choose another train.name or --run, continue it with '
+                       f'--resume, or replace it with --overwrite')
+    if not resume:
+        for f in held: (run/f).unlink()
+    for f in run.glob('*.tmp'): f.unlink()  # a save killed half-way
+    return run, lock
+
 # %% ../nbs/11_train.ipynb #e04cf8b5
 @dataclass
 class Run:
@@ -133,6 +208,7 @@ class Run:
     precision: str                  # 'bf16', 'fp16' or 'none'
     state: dict                     # epoch, best_score, best_epoch, best_thresholds, history, MLflow ids
     tracker: Tracker|None = None
+    lock: object = None             # the run folder's lock (rank 0)
     rank: int = 0
     world: int = 1
     progress: bool = True
@@ -148,6 +224,9 @@ class Run:
         return dl.generator or getattr(dl.sampler, 'generator', None) or _NO_GEN
     def say(self, *a):
         if self.progress and self.main: print(*a, flush=True)
+    def release(self):
+        "Free the run folder's lock."
+        if self.lock is not None: self.lock.close(); self.lock = None
 
 _NO_GEN = torch.Generator()  # several processes: the samplers are seeded by epoch, nothing to save
 
@@ -157,13 +236,14 @@ def setup(cfg: Config,                   # the resolved experiment config
           resume: bool = False,          # continue from run_dir/last.pt
           progress: bool = True,         # report on the cache, the weights and the epochs
           parent: str|None = None,       # MLflow run this run belongs to (a sweep's, a study's)
+          overwrite: bool = False,       # replace a run already in run_dir
          ) -> Run:
     "Everything a run needs, in a reproducible order: processes, seed, data, loaders, model, optimiser, state."
     tr = cfg.train
     cfg.model.ast = check_weights(cfg.model.ast)  # a missing or mismatched checkpoint stops here, before any work
     rank, world, device = dist_setup(tr)
     if device.type == 'cuda': torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
-    run = Path(run_dir or Path(tr.runs)/tr.name); run.mkdir(parents=True, exist_ok=True)
+    run, lock = claim_run(cfg, run_dir, resume, overwrite) if rank == 0 else (Path(run_dir or Path(tr.runs)/tr.name), None)
     seed_everything(tr.seed)
     data = _data(cfg, rank, world, progress)
     dl = loaders(data, cfg.data, seed=tr.seed, rank=rank, world=world)
@@ -175,8 +255,8 @@ def setup(cfg: Config,                   # the resolved experiment config
     precision = resolve_precision(tr.amp, device)
     scaler = torch.amp.GradScaler(device.type, enabled=precision == 'fp16')
     r = Run(cfg, run, data, dl, model, net, opt, scaler, crit, device, precision, _fresh_state(),
-            rank=rank, world=world, progress=progress)
-    if r.sel != tr.selection: r.say(f'note: no validation split ({_no_val_reason(cfg)}): selecting on the test split')
+            rank=rank, world=world, progress=progress, lock=lock)
+    if r.sel != tr.selection: r.say(f'note: no validation split ({data.note or "data.val_fraction = 0"}): selecting on the test split')
     if r.main: _write_run_files(r)
     if resume: _restore(r)
     r.tracker = Tracker(cfg, r.state.get('mlflow_run'), parent=parent, on=tr.mlflow and r.main)
@@ -199,11 +279,6 @@ def _data(cfg: Config, rank: int, world: int, progress: bool) -> Data:
     if not rank: barrier(world)
     return data
 
-def _no_val_reason(cfg: Config) -> str:
-    "Why a run has no validation split."
-    if cfg.data.val_fraction == 0: return 'data.val_fraction = 0'
-    return f'no whole patient of the training split fits data.val_fraction = {cfg.data.val_fraction}'
-
 def _fresh_state() -> dict:
     "The training state before the first epoch."
     return dict(epoch=0, best_score=-1.0, best_epoch=0, best_thresholds=None, history=[], mlflow_run=None)
@@ -217,7 +292,6 @@ def _write_run_files(r: Run):
 
 def _restore(r: Run):
     "Continue from `last.pt`: weights, optimiser, scaler, training state and every random state."
-    if not (r.dir/'last.pt').exists(): raise TrainingError(f'{r.dir}: nothing to resume (no last.pt)')
     ck = read_checkpoint(r.dir/'last.pt')
     r.model.load_state_dict(ck['model']); r.opt.load_state_dict(ck['optimizer']); r.scaler.load_state_dict(ck['scaler'])
     r.state = json.loads(ck['state']); set_rng_state(ck['rng'], r.gen)
@@ -258,7 +332,7 @@ def train_epoch(r: Run,      # the run
 def _stop_if_bad(r: Run, epoch: int, bad: torch.Tensor, loss: torch.Tensor):
     "Stop the run if a step's loss was not finite (`bad` holds the first such step, or -1)."
     if int(bad) < 0: return
-    raise TrainingError(f'non-finite loss ({float(loss)}) at epoch {epoch}, step {int(bad) + 1}: stopping; '
+    raise TrainingError(f'non-finite loss ({float(loss.detach())}) at epoch {epoch}, step {int(bad) + 1}: stopping; '
                         f'{r.dir/"last.pt"} holds epoch {r.state["epoch"]}')
 
 # %% ../nbs/11_train.ipynb #e7ee68c9
@@ -336,9 +410,10 @@ def fit(cfg: Config,                  # the resolved experiment config
         stop_after: int|None = None,   # stop after this epoch, as if killed (tests)
         progress: bool = True,         # print one line per epoch and the test result
         parent: str|None = None,       # MLflow run this run belongs to (a sweep's, a study's)
+        overwrite: bool = False,       # replace a run already in run_dir (else that is refused)
        ) -> dict:
     "Train, select on validation (or test), score the test split once with the selected weights; the metrics."
-    r = setup(cfg, run_dir, resume, progress, parent)
+    r = setup(cfg, run_dir, resume, progress, parent, overwrite)
     try:
         for epoch in range(r.state['epoch'] + 1, cfg.train.epochs + 1):
             row, m = validate(r, epoch, train_epoch(r, epoch))
@@ -348,6 +423,7 @@ def fit(cfg: Config,                  # the resolved experiment config
         out = finish(r)
     except BaseException:
         r.tracker.end('FAILED'); raise
+    finally: r.release()
     if r.tracker.on: r.say(f'MLflow: {r.tracker.uri} (mlflow ui --backend-store-uri {r.tracker.uri})')
     return out
 
