@@ -11,7 +11,7 @@ from fastcore.docments import docments
 # %% auto #0
 __all__ = ['COMMANDS', 'command', 'call', 'CLIError', 'cmd_synth', 'cmd_inspect', 'cmd_prepare', 'cmd_train', 'cmd_evaluate',
            'cmd_metrics', 'cmd_predict', 'cmd_figures', 'cmd_report', 'cmd_demo', 'demo_train', 'parser', 'message',
-           'main']
+           'parse', 'main']
 
 # %% ../nbs/15_cli.ipynb #8280bd9f
 def _kind(ann) -> tuple:
@@ -138,8 +138,9 @@ def cmd_evaluate(run: Path,                                # a trained run direc
     print(f"Sp {r['sp']:.1f}  Se {r['se']:.1f}  Score {r['score']:.1f}  (95 % patient bootstrap {b['lo']:.1f}-{b['hi']:.1f})")
     for g in ('device', 'site'): print(f'\nby {g}\n' + r[f'by_{g}'].round(1).to_string())
     if r['matches'] is False:
-        raise CLIError(f"{run}: best.pt scores {r['score']:.2f} on the test split, but metrics.json records "
-                       f"{r['recorded']:.2f}: this checkpoint is not the one that was scored")
+        how = '' if r['same_file'] else ' (its checksum is not the one metrics.json records)'
+        raise CLIError(f"{run}: best.pt scores {r['score']:.2f} on the test split and metrics.json records "
+                       f"{r['recorded']:.2f}, but this checkpoint is not the one that was scored{how}")
     if r['matches']: print(f"\nmatches metrics.json (test Score {r['recorded']:.2f})")
     return r
 
@@ -293,10 +294,19 @@ def message(e: BaseException) -> str|None:
     return None
 
 # %% ../nbs/15_cli.ipynb #a341a04c
+def parse(argv: list|None) -> argparse.Namespace:
+    "Parse a command line; `section.key=value` words are overrides wherever they stand (also after options)."
+    p = parser()
+    a, extra = p.parse_known_args(argv)
+    odd = [w for w in extra if w.startswith('-') or '=' not in w or '.' not in w.split('=')[0]]
+    if odd or (extra and not hasattr(a, 'overrides')): p.error(f"unrecognized arguments: {' '.join(odd or extra)}")
+    if extra: a.overrides = list(a.overrides) + extra
+    return a
+
 def main(argv: list|None = None, # arguments (default: sys.argv[1:])
         ) -> int:
     "Entry point of the `metafilm` console script: one line and a non-zero exit for every failure a user can fix."
-    a = parser().parse_args(argv)
+    a = parse(argv)
     debug = a.debug or os.environ.get('METAFILM_DEBUG', '') not in ('', '0')
     try: call(a.func, a)
     except KeyboardInterrupt:

@@ -14,6 +14,7 @@ from .frontend import recording_features
 from .icbhi import CLASSES2, CLASSES4, DEVICE_VOCAB, SITE_VOCAB, ICBHIError, parse_name, read_annotation
 from .metrics import bootstrap_score, evaluate, predict_classes
 from .models import autocast, build_model, infer, probabilities
+from .train import file_sha1
 
 # %% auto #0
 __all__ = ['MIN_SECONDS', 'AGE_RANGE', 'BMI_RANGE', 'read_metrics', 'trained_model', 'evaluate_run', 'PredictError', 'vocab_name',
@@ -61,8 +62,10 @@ def evaluate_run(run: str|Path,             # a trained run directory
     out = dict(split=split, epoch=best['epoch'], thresholds=best['thresholds'], sp=m['sp'], se=m['se'], score=m['score'],
                bootstrap=bootstrap_score(p['target'], m['pred'], rows.pid.to_numpy(), cfg.data.n_cls, n_boot=500),
                by_device=m['groups']['device'], by_site=m['groups']['site'])
-    rec = read_metrics(run)['test']['score'] if split == 'test' and (run/'metrics.json').exists() else None
-    out['recorded'], out['matches'] = rec, None if rec is None else bool(abs(rec - m['score']) < 1e-6)
+    rec = read_metrics(run) if split == 'test' and (run/'metrics.json').exists() else None
+    out['recorded'] = rec['test']['score'] if rec else None
+    out['same_file'] = rec.get('checkpoint_sha1') in (None, file_sha1(run/'best.pt')) if rec else None
+    out['matches'] = None if rec is None else bool(abs(out['recorded'] - m['score']) < 1e-6 and out['same_file'])
     return out
 
 # %% ../nbs/12_predict.ipynb #7ca9f7bb

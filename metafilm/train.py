@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_train.ipynb #2948736d
 from __future__ import annotations
-import copy, errno, fcntl, json, math, os, random, shutil, time
+import copy, errno, fcntl, hashlib, json, math, os, random, shutil, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
@@ -21,7 +21,8 @@ from .tracking import Tracker
 # %% auto #0
 __all__ = ['RUN_FILES', 'RESUMABLE', 'lr_at', 'wd_at', 'make_criterion', 'save_atomic', 'rng_state', 'set_rng_state',
            'dist_setup', 'gather', 'barrier', 'RunError', 'describe_run', 'check_resumable', 'claim_run', 'Run',
-           'setup', 'TrainingError', 'seed_everything', 'train_epoch', 'validate', 'checkpoint', 'finish', 'fit']
+           'setup', 'TrainingError', 'seed_everything', 'train_epoch', 'validate', 'checkpoint', 'finish', 'file_sha1',
+           'fit']
 
 # %% ../nbs/11_train.ipynb #2fef750a
 def lr_at(t: float,         # 0-based epoch, fractional within an epoch for per-step schedules
@@ -257,7 +258,7 @@ def setup(cfg: Config,                   # the resolved experiment config
     r = Run(cfg, run, data, dl, model, net, opt, scaler, crit, device, precision, _fresh_state(),
             rank=rank, world=world, progress=progress, lock=lock)
     if r.sel != tr.selection: r.say(f'note: no validation split ({data.note or "data.val_fraction = 0"}): selecting on the test split')
-    if r.main: _write_run_files(r)
+    if r.main: _write_run_files(r, resume)
     if resume: _restore(r)
     r.tracker = Tracker(cfg, r.state.get('mlflow_run'), parent=parent, on=tr.mlflow and r.main)
     r.state['mlflow_run'], r.state['mlflow_uri'] = r.tracker.run_id, r.tracker.uri
@@ -284,8 +285,11 @@ def _fresh_state() -> dict:
     return dict(epoch=0, best_score=-1.0, best_epoch=0, best_thresholds=None, history=[], mlflow_run=None)
 
 # %% ../nbs/11_train.ipynb #d9c23583
-def _write_run_files(r: Run):
+def _write_run_files(r: Run, resume: bool = False):
     "The resolved config, the metadata encoder and the frontend statistics: what prediction needs besides weights."
+    if resume:  # the run's files stay as they are, but for a resumable setting changed (more epochs)
+        if config_diff(load_config(r.dir/'config.yaml'), r.cfg): save_config(r.cfg, r.dir/'config.yaml')
+        return
     save_config(r.cfg, r.dir/'config.yaml')
     save_encoder(r.data.encoder, r.dir/'metadata_encoder.json')
     (r.dir/'frontend_stats.json').write_text(json.dumps({'norm_stats': r.data.cache.meta['norm_stats']}))
@@ -401,7 +405,12 @@ def _summary(r: Run, m: dict, th, targets: np.ndarray, pids: np.ndarray) -> dict
                 test={k: v for k, v in m.items() if k not in ('confusion', 'pred', 'groups')},
                 confusion=m['confusion'].tolist(), **by,
                 bootstrap=bootstrap_score(targets, m['pred'], pids, c.data.n_cls, n_boot=500),
-                history=st['history'], mlflow={'run_id': st.get('mlflow_run'), 'tracking_uri': st.get('mlflow_uri')})
+                history=st['history'], mlflow={'run_id': st.get('mlflow_run'), 'tracking_uri': st.get('mlflow_uri')},
+                checkpoint_sha1=file_sha1(r.dir/'best.pt'))
+
+def file_sha1(path: Path) -> str:
+    "The SHA-1 of a file: metrics.json records best.pt's, so a later evaluation knows it scores the same file."
+    return hashlib.sha1(Path(path).read_bytes()).hexdigest()
 
 # %% ../nbs/11_train.ipynb #72683d19
 def fit(cfg: Config,                  # the resolved experiment config
