@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from .conditioning import SoftMasks, method_label
+from .conditioning import method_label
 from .data import loaders, setup_data
 from .icbhi import CLASSES2, CLASSES4
 from .metrics import bootstrap_score, icbhi_scores, plot_confusion as confusion_figure, predict_classes
@@ -98,15 +98,14 @@ def run_masks(model,  # a SoftFiLM MetaAST
 # %% ../nbs/13_analysis.ipynb #f698d31b
 def mask_drift(model,  # a SoftFiLM MetaAST
               ) -> dict:
-    "How far training moved SoftFiLM's mask logits from their initial thirds: dims that changed factor, mean |Δm|."
+    "How far training moved SoftFiLM's mask logits from where they started: dims that changed factor, mean |Δm|."
     masks = model.film.masks if model.film is not None else None
     if masks is None: raise ValueError('this model has no soft masks (not SoftFiLM)')
-    m = masks.logits.detach().cpu()
-    init = SoftMasks(m.shape[-2], m.shape[-1], masks.layers, masks.per_layer, model.cfg.conditioning.mask_init)
-    init = init.logits.detach()
+    m, init = masks.logits.detach().cpu(), masks.init_logits.cpu()
     changed = ((m > 0) != (init > 0)).any(-2)
     return {'changed_dims': int(changed.sum()), 'changed_share': float(changed.float().mean()),
-            'mean_abs_change': float((m - init).abs().mean()), 'init_logit': float(model.cfg.conditioning.mask_init)}
+            'mean_abs_change': float((m - init).abs().mean()), 'init_logit': float(model.cfg.conditioning.mask_init),
+            'init_mode': model.cfg.conditioning.mask_init_mode}
 
 # %% ../nbs/13_analysis.ipynb #b76d5ebb
 @dataclass
@@ -443,7 +442,9 @@ def _findings(st: dict) -> list:
                    f"{m['binariness']:.2f}, mean pairwise overlap {m['mean_overlap']:.1%} (⅓ by chance)")
     if 'drift' in masks:
         d = masks['drift']
-        out.append(f"the masks start as a clean partition into thirds (overlap 0 before training); training "
+        start = ('start from random logits in (±a)' if d.get('init_mode') == 'random' else
+                 'start as a clean partition into thirds (overlap 0 before training)')
+        out.append(f"the masks {start}; training "
                    f"changed the active factors of {d['changed_dims']} dims ({d['changed_share']:.1%}), mean |Δm| "
                    f"{d['mean_abs_change']:.3f} against initial logits ±{d['init_logit']:g}")
     return out

@@ -63,7 +63,8 @@ class ConditioningConfig:
     hidden: int = 64                # metadata encoder width (metadata_hidden_dim = film_hidden_dim)
     improved_continuous: bool = True # FiLM/TAFiLM: the per-feature continuous encoder φ(r) (else r raw)
     dropout: float = 0.2            # dropout inside the metadata encoders
-    mask_init: float = 0.5          # SoftFiLM: initial mask logits ±a on each factor's third
+    mask_init: float = 0.5          # SoftFiLM: initial mask logits ±a on each factor's third (or U(-a, a), random)
+    mask_init_mode: str = 'thirds'  # SoftFiLM: 'thirds' (the reference's partition) or 'random' logits (an ablation)
     per_layer_masks: bool = False   # SoftFiLM: one mask set per layer instead of shared
     lambda_overlap: float = 0.01    # SoftFiLM: weight of the overlap penalty
     lambda_coverage: float = 0.005  # SoftFiLM: weight of the coverage penalty
@@ -85,6 +86,8 @@ class ConditioningConfig:
         if self.init not in ('default', 'identity', 'zero', 'xavier'):
             raise ValueError(f'model.conditioning.init: {self.init!r} (default, identity, zero or xavier)')
         if self.groups not in (1, 2): raise ValueError(f'model.conditioning.groups: {self.groups} (1 or 2)')
+        if self.mask_init_mode not in ('thirds', 'random'):
+            raise ValueError(f'model.conditioning.mask_init_mode: {self.mask_init_mode!r} (thirds or random)')
         if not (self.use_device or self.use_site or self.use_continuous) and self.method != 'none':
             raise ValueError('model.conditioning: every metadata factor is switched off')
 
@@ -159,14 +162,20 @@ def forward(self: MetaInputs, meta: dict) -> dict:
 # %% ../nbs/06_conditioning.ipynb #b1af66b6
 class SoftMasks(nn.Module):
     "Learned soft masks w_k = σ(m_k / τ) over the hidden dimensions, one per factor (shared or per layer)."
-    def __init__(self, n_factors: int, dim: int, layers: tuple, per_layer: bool = False, init: float = 0.5):
+    def __init__(self, n_factors: int, dim: int, layers: tuple, per_layer: bool = False, init: float = 0.5,
+                 mode: str = 'thirds'):  # 'thirds': +init on each factor's third, -init elsewhere; 'random': U(-init, init)
         super().__init__()
-        m = torch.full((n_factors, dim), -init)
-        third = dim // n_factors
-        for k in range(n_factors): m[k, k * third:(k + 1) * third if k < n_factors - 1 else dim] = init
+        shape = (len(layers),) * per_layer + (n_factors, dim)
+        if mode == 'random': m = torch.empty(shape).uniform_(-init, init)
+        else:
+            m = torch.full((n_factors, dim), -init)
+            third = dim // n_factors
+            for k in range(n_factors): m[k, k * third:(k + 1) * third if k < n_factors - 1 else dim] = init
+            m = m.repeat(len(layers), 1, 1) if per_layer else m
         self.layers, self.per_layer = tuple(layers), per_layer
-        self.logits = nn.Parameter(m.repeat(len(layers), 1, 1) if per_layer else m)
+        self.logits = nn.Parameter(m)
         self.register_buffer('tau', torch.tensor(1.0))
+        self.register_buffer('init_logits', m.clone())  # where training started: what `mask_drift` measures against
 
     def set_temperature(self, tau: float, # the new temperature τ; below 0.1 it is raised to 0.1
                        ):
@@ -230,7 +239,7 @@ class FiLMConditioner(nn.Module):
         for g in self.generators.modules():
             if isinstance(g, nn.Linear): _init_generator(g, cfg.init, cfg.init_gain)
         n = len(cfg.factors)
-        self.masks = SoftMasks(n, dim, cfg.layers, cfg.per_layer_masks, cfg.mask_init) if cfg.factored else None
+        self.masks = SoftMasks(n, dim, cfg.layers, cfg.per_layer_masks, cfg.mask_init, cfg.mask_init_mode) if cfg.factored else None
 
 # %% ../nbs/06_conditioning.ipynb #e653af03
 @patch

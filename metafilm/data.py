@@ -15,11 +15,13 @@ from .frontend import FeatureCache, prepare
 from .augment import AugmentConfig, augmented_features
 
 # %% auto #0
-__all__ = ['DataConfig', 'class_index', 'label_targets', 'DataError', 'assign_parts', 'MetadataEncoder', 'EncodedMeta', 'encode',
-           'save_encoder', 'load_encoder', 'CycleDataset', 'Data', 'build_data', 'setup_data', 'BalancedSampler',
-           'loaders']
+__all__ = ['FACTORS', 'DataConfig', 'class_index', 'label_targets', 'DataError', 'assign_parts', 'MetadataEncoder', 'EncodedMeta',
+           'encode', 'save_encoder', 'load_encoder', 'unknown', 'CycleDataset', 'Data', 'build_data', 'setup_data',
+           'BalancedSampler', 'loaders']
 
 # %% ../nbs/04_data.ipynb #379a586b
+FACTORS = ('device', 'site', 'continuous')  # what metadata dropout and hiding act on
+
 @dataclass
 class DataConfig:
     "Where the data is and how it is split, labelled and batched."
@@ -27,7 +29,7 @@ class DataConfig:
     cache: str = '.cache/metafilm' # feature-cache folder, relative to the config file
     n_cls: int = 4                 # 4 (normal/crackle/wheeze/both) or 2 (normal/abnormal)
     multi_label: bool = True       # 4-class targets as two bits [crackle, wheeze] for sigmoid heads (else a class index)
-    split: str = 'official'        # 'official' train/test, 'foldwise' (patient folds), or 'random' (by patient)
+    split: str = 'official'        # 'official', 'foldwise' (patient folds), 'random' (by patient), 'unseen_device:NAME'
     test_fold: int = 0             # the test fold for split='foldwise'
     random_test_fraction: float = 0.4 # share of patients in test for split='random'
     val_fraction: float = 0.2      # share of training cycles (whole patients) held out for validation; 0 = none
@@ -38,11 +40,27 @@ class DataConfig:
     prefetch: int = 2              # batches each worker prepares ahead (with num_workers > 0)
     balanced: bool = False         # sample training cycles inversely to their class frequency
     missing_flags: bool = False    # append age/BMI missing flags to the continuous metadata
+    hide: tuple = ()               # factors the test split is scored without: 'device', 'site', 'continuous'
+    drop_device: float = 0.0       # metadata dropout: chance a training cycle's device is given as <unk>
+    drop_site: float = 0.0         # ... its site as <unk>
+    drop_continuous: float = 0.0   # ... its age and BMI as missing (imputed, flagged)
 
     def __post_init__(self):
         if self.n_cls not in (2, 4): raise ValueError(f'data.n_cls: {self.n_cls} (expected 2 or 4)')
-        if self.split not in ('official', 'foldwise', 'random'): raise ValueError(f"data.split: {self.split!r} (expected official, foldwise or random)")
+        held = self.split.split(':', 1)[1] if self.split.startswith('unseen_device:') else None
+        if self.split not in ('official', 'foldwise', 'random') and held not in DEVICE_VOCAB[:-1]:
+            raise ValueError(f"data.split: {self.split!r} (expected official, foldwise, random or unseen_device:NAME "
+                             f"with NAME one of {', '.join(DEVICE_VOCAB[:-1])})")
         if not 0 <= self.val_fraction < 1: raise ValueError(f'data.val_fraction: {self.val_fraction} (expected 0 <= f < 1)')
+        self.hide = tuple(self.hide)
+        if set(self.hide) - set(FACTORS): raise ValueError(f'data.hide: {list(self.hide)} (expected some of {", ".join(FACTORS)})')
+        for k in ('drop_device', 'drop_site', 'drop_continuous'):
+            if not 0 <= getattr(self, k) <= 1: raise ValueError(f'data.{k}: {getattr(self, k)} (expected a probability)')
+
+    @property
+    def unseen_device(self) -> str|None:
+        "The device held out of training by `split: unseen_device:NAME` (None otherwise)."
+        return self.split.split(':', 1)[1] if self.split.startswith('unseen_device:') else None
 
     @property
     def n_outputs(self) -> int:
@@ -88,9 +106,16 @@ def _patient_pick(cycles: pd.DataFrame, fraction: float, seed: int, restarts: in
 class DataError(ValueError):
     "The corpus cannot give what the config asks (too few patients for a split); the message gives the counts."
 
+def _unseen(cycles: pd.DataFrame, device: str) -> np.ndarray:
+    "Every recording of `device` in test; the official training split's other recordings, of other patients, in train."
+    held = (cycles.device.astype(str) == device).to_numpy()
+    others = (cycles.split.astype(str) == 'train').to_numpy() & ~cycles.pid.isin(set(cycles.pid[held])).to_numpy()
+    return np.where(held, 'test', np.where(others, 'train', 'unused'))
+
 def _scheme(cycles: pd.DataFrame, cfg: DataConfig) -> pd.Series:
     "'train' or 'test' for every cycle, by `cfg.split`."
-    if cfg.split == 'official': part = cycles.split.astype(str)
+    if cfg.unseen_device: part = _unseen(cycles, cfg.unseen_device)
+    elif cfg.split == 'official': part = cycles.split.astype(str)
     elif cfg.split == 'foldwise':
         if cycles.fold.isna().any():
             raise DataError("data.split='foldwise' needs patient_list_foldwise.txt (some cycles have no fold)")
@@ -188,6 +213,17 @@ def load_encoder(path: str|Path, # a JSON file written by `save_encoder`
     "The encoder `save_encoder` wrote to `path`."
     return MetadataEncoder(**json.loads(Path(path).read_text()))
 
+# %% ../nbs/04_data.ipynb #5d2e1b89
+def unknown(cycles: pd.DataFrame, # cycles with device, site, age, bmi
+            factors,              # some of `FACTORS`
+           ) -> pd.DataFrame:
+    "The cycles with those factors unknown: device or site `<unk>`; 'continuous': age and BMI missing."
+    out = cycles.copy()
+    for f in factors:
+        if f == 'continuous': out['age'], out['bmi'] = np.nan, np.nan
+        else: out[f] = '<unk>'
+    return out
+
 # %% ../nbs/04_data.ipynb #ab5a6133
 class CycleDataset(Dataset):
     "One part of a prepared cache as items {fbank, device, site, cont, label, target, index}."
@@ -196,13 +232,17 @@ class CycleDataset(Dataset):
                  cfg: DataConfig,
                  encoder: MetadataEncoder,
                  augment: AugmentConfig|None = None, # waveform augmentation (training part only)
+                 hide: tuple = (),                # factors every item gives as unknown (`data.hide`, test part)
+                 drop: dict|None = None,          # {factor: probability} of metadata dropout (training part)
                 ):
         self.cache, self.cfg, self.augment = cache, cfg, augment if (augment is not None and augment.wave) else None
         if self.augment is not None and not cache.meta['waves']:
             raise ValueError(f'{cache.path}: waveform augmentation needs cached waveforms; prepare with frontend.store_wave: true')
         self.cycles = cycles.reset_index(drop=True)
         self.split, self.row = self.cycles.split.astype(str).to_numpy(), self.cycles.row.to_numpy()
-        self.meta = encode(encoder, self.cycles)
+        self.meta = encode(encoder, unknown(self.cycles, hide))
+        self.drop = {f: p for f, p in (drop or {}).items() if p > 0}
+        self.unknown = encode(encoder, unknown(self.cycles, FACTORS)) if self.drop else None
         self.labels, self.targets = label_targets(self.cycles, cfg), class_index(self.cycles, cfg.n_cls)
         self._feats = {}
         self.front = cache.frontend
@@ -221,8 +261,18 @@ class CycleDataset(Dataset):
             stats = self.cache.meta['norm_stats']
             y, done = augmented_features(w, self.augment, self.front, stats=tuple(stats) if stats else None)
             if done: x = y
-        return {'fbank': x[None], 'device': self.meta.device[i], 'site': self.meta.site[i], 'cont': torch.from_numpy(self.meta.cont[i]),
-                'label': torch.from_numpy(self.labels[i]), 'target': self.targets[i], 'index': i}
+        item = {'fbank': x[None], 'device': self.meta.device[i], 'site': self.meta.site[i],
+                'cont': torch.from_numpy(self.meta.cont[i]), 'label': torch.from_numpy(self.labels[i]),
+                'target': self.targets[i], 'index': i}
+        return self._dropout(item, i) if self.drop else item
+
+    def _dropout(self, item: dict, i: int) -> dict:
+        "Metadata dropout: each factor of item `i` unknown with its probability (torch's random state)."
+        for f, p in self.drop.items():
+            if float(torch.rand(())) >= p: continue
+            if f == 'continuous': item['cont'] = torch.from_numpy(self.unknown.cont[i])
+            else: item[f] = self.unknown.__dict__[f][i]
+        return item
 
 # %% ../nbs/04_data.ipynb #a694ca86
 @dataclass
@@ -245,8 +295,11 @@ def build_data(cache: FeatureCache|str|Path,       # an opened cache, or a cache
     parts = assign_parts(cache.cycles, cfg)
     cycles = cache.cycles.assign(part=parts)
     enc = MetadataEncoder.fit(cycles[cycles.part == 'train'], cfg.missing_flags)
-    def part(p, aug=None): return CycleDataset(cache, cycles[cycles.part == p], cfg, enc, aug) if (cycles.part == p).any() else None
-    return Data(cache, cycles, enc, part('train', augment), part('val'), part('test'), parts.attrs.get('note'))
+    hide = tuple(set(cfg.hide) | ({'device'} if cfg.unseen_device else set()))  # a held-out device is unknown
+    drop = {f: getattr(cfg, f'drop_{f}') for f in FACTORS}
+    def part(p, **kw): return CycleDataset(cache, cycles[cycles.part == p], cfg, enc, **kw) if (cycles.part == p).any() else None
+    return Data(cache, cycles, enc, part('train', augment=augment, drop=drop), part('val'), part('test', hide=hide),
+                parts.attrs.get('note'))
 
 # %% ../nbs/04_data.ipynb #2ff05ddd
 def setup_data(cfg,                    # an experiment config (`metafilm.config.Config`): its data, frontend, augment
