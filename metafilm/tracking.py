@@ -12,7 +12,7 @@ from .config import Config, config_dict
 from .metrics import plot_confusion
 
 # %% auto #0
-__all__ = ['tracking_uri', 'experiment_name', 'flatten', 'Tracker', 'attach']
+__all__ = ['tracking_uri', 'experiment_name', 'flatten', 'Tracker', 'provenance', 'attach']
 
 # %% ../nbs/10_tracking.ipynb #89c7baa4
 def tracking_uri(cfg: Config, # the experiment (its `train.runs` folder holds the store)
@@ -125,6 +125,30 @@ def finish(self: Tracker,
     import matplotlib.pyplot as plt; plt.close(fig)
     self.artifacts([run/f for f in ('config.yaml', 'metrics.json', 'confusion.png', 'best.pt')])
     self.end()
+
+# %% ../nbs/10_tracking.ipynb #9e9ed7d0
+def _git(*args) -> str|None:
+    "Output of a git command in the folder metafilm is imported from (None: not a checkout, or no git)."
+    import subprocess, metafilm
+    here = Path(metafilm.__file__).resolve().parent.parent
+    try: r = subprocess.run(['git', '-C', str(here), *args], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired): return None
+    return r.stdout.strip() if r.returncode == 0 else None
+
+def provenance(corpus: str|None = None,  # the corpus fingerprint: the feature cache's key
+               seconds: float|None = None, # the run's wall time
+              ) -> dict:
+    "Code version (git commit and dirtiness, or package version), key packages, corpus, hardware, wall time."
+    import platform, sys, torch, timm, metafilm
+    commit = _git('rev-parse', 'HEAD')
+    code = {'commit': commit, 'dirty': bool(_git('status', '--porcelain', '--untracked-files=no'))} if commit else {}
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    return dict(code=code | {'version': metafilm.__version__},
+                packages={'python': platform.python_version(), 'torch': torch.__version__, 'timm': timm.__version__,
+                          'numpy': np.__version__},
+                corpus=corpus, hardware={'machine': platform.machine(), 'cpus': os.cpu_count(), 'gpu': gpu,
+                                         'processor': platform.processor() or None},
+                seconds=None if seconds is None else round(seconds, 1))
 
 # %% ../nbs/10_tracking.ipynb #bf191b0d
 def attach(metrics: dict,            # a run's metrics.json (names its MLflow run and tracking URI)

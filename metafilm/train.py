@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy, errno, fcntl, hashlib, json, math, os, random, shutil, time
 from dataclasses import dataclass
 from pathlib import Path
-import numpy as np, torch, torch.nn as nn
+import numpy as np, pandas as pd, torch, torch.nn as nn
 from tqdm.auto import tqdm
 from .ast import check_weights, read_checkpoint
 from .config import Config, TrainConfig, config_diff, load_config, save_config
@@ -16,7 +16,7 @@ from .augment import spec_augment
 from .conditioning import method_label
 from .models import MetaAST, autocast, batch_to, build_model, infer, resolve_precision
 from .metrics import bootstrap_score, evaluate
-from .tracking import Tracker
+from .tracking import Tracker, flatten, provenance
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'RESUMABLE', 'lr_at', 'wd_at', 'make_criterion', 'save_atomic', 'rng_state', 'set_rng_state',
@@ -127,7 +127,7 @@ def barrier(world: int):
 
 # %% ../nbs/11_train.ipynb #9d350d1e
 RUN_FILES = ('config.yaml', 'metadata_encoder.json', 'frontend_stats.json', 'last.pt', 'best.pt', 'metrics.json',
-             'confusion.png')
+             'confusion.png', 'test_predictions.csv')
 RESUMABLE = ('train.epochs', 'train.mlflow', 'train.device', 'train.compile', 'train.name', 'train.runs',
              'data.num_workers', 'data.prefetch', 'data.eval_batch_size')
 
@@ -210,6 +210,7 @@ class Run:
     state: dict                     # epoch, best_score, best_epoch, best_thresholds, history, MLflow ids
     tracker: Tracker|None = None
     lock: object = None             # the run folder's lock (rank 0)
+    mark: float = 0.0               # when the wall-time clock last read (`state['seconds']` adds up across resumes)
     rank: int = 0
     world: int = 1
     progress: bool = True
@@ -260,7 +261,7 @@ def setup(cfg: Config,                   # the resolved experiment config
     if r.sel != tr.selection: r.say(f'note: no validation split ({data.note or "data.val_fraction = 0"}): selecting on the test split')
     if r.main: _write_run_files(r, resume)
     if resume: _restore(r)
-    r.tracker = Tracker(cfg, r.state.get('mlflow_run'), parent=parent, on=tr.mlflow and r.main)
+    r.tracker, r.mark = Tracker(cfg, r.state.get('mlflow_run'), parent=parent, on=tr.mlflow and r.main), time.perf_counter()
     r.state['mlflow_run'], r.state['mlflow_uri'] = r.tracker.run_id, r.tracker.uri
     return r
 
@@ -368,6 +369,7 @@ def checkpoint(r: Run, row: dict, m: dict) -> bool:
                 'score': float(m['score']), 'selection': r.sel}
         if r.main: save_atomic(best, r.dir/'best.pt')
     st['epoch'] = row['epoch']
+    now = time.perf_counter(); st['seconds'] = st.get('seconds', 0.0) + now - (r.mark or now); r.mark = now
     last = {'model': r.model.state_dict(), 'optimizer': r.opt.state_dict(), 'scaler': r.scaler.state_dict(),
             'state': json.dumps(st), 'rng': rng_state(r.gen)}
     if r.main: save_atomic(last, r.dir/'last.pt')
@@ -384,7 +386,7 @@ def finish(r: Run) -> dict:
     groups = {g: rows[g].astype(str) for g in ('device', 'site')}
     m, _ = evaluate(p['probs'], p['target'], r.cfg.data.n_cls, th, groups=groups)
     out = _summary(r, m, th, p['target'], rows.pid.to_numpy())
-    if r.main: (r.dir/'metrics.json').write_text(json.dumps(out, indent=1, default=float))
+    if r.main: _write_results(r, out, rows, p, m['pred'])
     b = out['bootstrap']
     r.say(f'test ({out["protocol"]}): Sp {m["sp"]:.1f}  Se {m["se"]:.1f}  Score {m["score"]:.1f} '
           f'[{b["lo"]:.1f}, {b["hi"]:.1f}]  (epoch {r.state["best_epoch"]}, thresholds {th})')
@@ -406,7 +408,16 @@ def _summary(r: Run, m: dict, th, targets: np.ndarray, pids: np.ndarray) -> dict
                 confusion=m['confusion'].tolist(), **by,
                 bootstrap=bootstrap_score(targets, m['pred'], pids, c.data.n_cls, n_boot=500),
                 history=st['history'], mlflow={'run_id': st.get('mlflow_run'), 'tracking_uri': st.get('mlflow_uri')},
-                checkpoint_sha1=file_sha1(r.dir/'best.pt'))
+                checkpoint_sha1=file_sha1(r.dir/'best.pt'),
+                provenance=provenance(r.data.cache.path.name, st.get('seconds')))
+
+def _write_results(r: Run, out: dict, rows, p: dict, pred):
+    "metrics.json, the test predictions per cycle (for paired comparisons between runs), and provenance tags."
+    (r.dir/'metrics.json').write_text(json.dumps(out, indent=1, default=float))
+    cols = rows[['recording', 'cycle', 'pid', 'device', 'site']].reset_index(drop=True)
+    probs = pd.DataFrame(p['probs'], columns=[f'p{i}' for i in range(p['probs'].shape[1])])
+    pd.concat([cols.assign(target=p['target'], pred=pred), probs], axis=1).to_csv(r.dir/'test_predictions.csv', index=False)
+    r.tracker.tags({f'provenance.{k}': v for k, v in flatten(out['provenance']).items()})
 
 def file_sha1(path: Path) -> str:
     "The SHA-1 of a file: metrics.json records best.pt's, so a later evaluation knows it scores the same file."
