@@ -1,6 +1,6 @@
 """`prepare` against the reference's dataset build, side by side: alternating runs (A B A B) on the same corpus.
 
-Usage: python benchmarks/vs_reference.py CORPUS --ref-src SRC --ref-python PY [--rounds 2]
+Usage: python benchmarks/vs_reference.py CORPUS --ref-src SRC --ref-python PY [--rounds 2] [--quiet 0.5]
 CORPUS is written by `python ../shared/bench/replica.py CORPUS --mixed --ref-layout`; SRC is the reference repository's
 tree and PY the python of a virtual environment with its requirements (see ../shared/bench/README.md). Nothing of the
 reference is part of metafilm: it is run as it is, in its own environment, and timed.
@@ -32,6 +32,11 @@ print(json.dumps(dict(cycles=len(tr.dataset) + len(te.dataset), seconds=round(ti
                       peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))))
 '''
 
+def settle(quiet: float|None, patience: float = 600.):
+    "Wait (at most `patience` s) until the 1-minute load average is below `quiet` (other people's work on a shared machine)."
+    t0 = time.time()
+    while quiet and os.getloadavg()[0] >= quiet and time.time() - t0 < patience: time.sleep(10)
+
 def run(cmd, env=None) -> dict:
     "Run a command that prints a JSON line last; that line, with the load average before it and the CPU time it used."
     load, r0 = os.getloadavg()[0], resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -43,13 +48,15 @@ def run(cmd, env=None) -> dict:
 def main():
     p = argparse.ArgumentParser(description=__doc__); p.add_argument('corpus')
     p.add_argument('--ref-src', required=True); p.add_argument('--ref-python', required=True)
-    p.add_argument('--rounds', type=int, default=2); a = p.parse_args()
+    p.add_argument('--rounds', type=int, default=2)
+    p.add_argument('--quiet', type=float, default=None, help='before each run, wait for the load average to fall below this')
+    a = p.parse_args()
     here = Path(__file__).resolve().parent
     env = dict(os.environ, PYTHONPATH=str(here.parent))
     rows = []
     for _ in range(a.rounds):
-        ref = run([a.ref_python, '-c', REFERENCE, a.ref_src, str(Path(a.corpus).resolve())])
-        ours = run([sys.executable, str(here/'prepare.py'), a.corpus], env)
+        settle(a.quiet); ref = run([a.ref_python, '-c', REFERENCE, a.ref_src, str(Path(a.corpus).resolve())])
+        settle(a.quiet); ours = run([sys.executable, str(here/'prepare.py'), a.corpus], env)
         rows.append(dict(reference=ref, metafilm=ours, ratio=round(ref['seconds'] / ours['cold_s'], 2)))
     best = min(r['reference']['seconds'] for r in rows) / min(r['metafilm']['cold_s'] for r in rows)
     print(json.dumps(dict(bench='vs_reference', date=time.strftime('%Y-%m-%d'), cpus=os.cpu_count(),
