@@ -24,6 +24,8 @@ def main():
                               cold_s=round(cold, 2), cycles_per_s=round(n / cold, 1), warm_s=round(warm, 3),
                               peak_rss_main_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                               peak_rss_worker_mb=fc.meta['worker_peak_rss_mb'],
+                              peak_rss_sum_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                                                    + (a.workers or os.cpu_count()) * fc.meta['worker_peak_rss_mb']),
                               cache_mb=round(size / 2**20), dtype=cfg.dtype, shape=[n] + fc.meta['shape'])))
     finally: shutil.rmtree(work, ignore_errors=True)
 
