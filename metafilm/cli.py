@@ -10,8 +10,8 @@ from fastcore.docments import docments
 
 # %% auto #0
 __all__ = ['COMMANDS', 'command', 'call', 'CLIError', 'cmd_synth', 'cmd_inspect', 'cmd_prepare', 'cmd_train', 'cmd_evaluate',
-           'cmd_metrics', 'cmd_predict', 'cmd_figures', 'cmd_report', 'cmd_demo', 'demo_train', 'parser', 'message',
-           'parse', 'main']
+           'cmd_metrics', 'cmd_predict', 'cmd_study', 'cmd_figures', 'cmd_report', 'cmd_demo', 'demo_train', 'parser',
+           'message', 'parse', 'main']
 
 # %% ../nbs/15_cli.ipynb #8280bd9f
 def _kind(ann) -> tuple:
@@ -180,6 +180,19 @@ def cmd_predict(run: Path,                    # a trained run directory
     return df
 
 # %% ../nbs/15_cli.ipynb #9b33fd9d
+def cmd_study(study: Path,                  # a study (YAML): base config × arms × seeds, e.g. configs/studies/demo_study.yaml
+              overrides: list|None = None, # overrides for every arm, e.g. train.epochs=4
+              dry_run: bool = False,       # list the runs and their state, train nothing
+              shard: str = '1/1',          # i/n: train every n-th run from the i-th (n processes, GPUs or machines)
+             ):
+    "Run a study (finished runs skipped, interrupted ones resumed) and write its tables, verdicts and figure."
+    from metafilm.study import load_study, run_study
+    try: i, n = map(int, shard.split('/')); assert 1 <= i <= n
+    except (ValueError, AssertionError): raise CLIError(f'--shard {shard}: expected i/n with 1 ≤ i ≤ n, e.g. 1/2') from None
+    out = run_study(load_study(study, overrides), (i, n), dry_run)
+    if dry_run: print(out.to_string(index=False))
+    return out
+
 def cmd_figures(run: Path,                  # a finished run directory
                 baseline: Path|None = None, # a baseline run to compare in the t-SNE (e.g. the plain AST)
                 out: Path|None = None,      # output folder (default RUN/figures)
@@ -269,8 +282,8 @@ def _demo_report(out: Path, folders: list):
     print(f'   MLflow: {uri}\n   browse: mlflow ui --backend-store-uri {uri}   (then open http://127.0.0.1:5000)')
 
 # %% ../nbs/15_cli.ipynb #4025dfb3
-COMMANDS = (cmd_synth, cmd_inspect, cmd_prepare, cmd_train, cmd_evaluate, cmd_metrics, cmd_predict, cmd_figures,
-            cmd_report, cmd_demo)
+COMMANDS = (cmd_synth, cmd_inspect, cmd_prepare, cmd_train, cmd_study, cmd_evaluate, cmd_metrics, cmd_predict,
+            cmd_figures, cmd_report, cmd_demo)
 
 def parser() -> argparse.ArgumentParser:
     "The `metafilm` argument parser: one subcommand per function of `COMMANDS`."

@@ -41,6 +41,7 @@ class TrainConfig:
     device: str = 'auto'            # 'auto', 'cpu', 'cuda', 'cuda:1', ...
     mlflow: bool = True             # log to MLflow (sqlite file in the runs folder unless MLFLOW_TRACKING_URI is set)
     compile: bool = False           # torch.compile the model for training (worth it on a GPU for long runs)
+    experiment: str = ''            # MLflow experiment (default: the config file's name; a study sets its own)
 
     def __post_init__(self):
         if self.selection not in ('val', 'test'): raise ValueError(f"train.selection: {self.selection!r} (val or test)")

@@ -15,7 +15,8 @@ from .tracking import Tracker, experiment_name
 from .train import fit
 
 # %% auto #0
-__all__ = ['fit_seeds', 'mean_interval', 'sign_flip_p', 'paired_bootstrap', 'verdict']
+__all__ = ['fit_seeds', 'mean_interval', 'sign_flip_p', 'paired_bootstrap', 'verdict', 'StudyError', 'Study', 'load_study',
+           'study_runs', 'run_status', 'run_study', 'arm_summary', 'compare_arms', 'plot_study', 'summarise_study']
 
 # %% ../nbs/14_study.ipynb #d5e47536
 def fit_seeds(cfg: Config,                   # the experiment; seeds train.seed, train.seed + 1, ...
@@ -115,3 +116,207 @@ def verdict(arm: str, ref: str,     # the compared arm and the reference, as pri
           (f", over patients [{boot['lo']:+.1f}, {boot['hi']:+.1f}]" if boot else '')
     if side == 0: return f'{arm} vs {ref}: {d}; {how}; {p_txt}. No difference shown: an interval covers zero.'
     return f"{arm} scores {'higher' if side > 0 else 'lower'} than {ref}: {d}; {how}; {p_txt}."
+
+# %% ../nbs/14_study.ipynb #89edc64a
+class StudyError(ValueError):
+    "A study file that cannot be run as written; the message names the file and the arm or key."
+
+@dataclass
+class Study:
+    "A base config × named arms of overrides × seeds, and where their runs go."
+    name: str
+    config: Path                  # the base experiment
+    arms: dict                    # {arm: [overrides]}
+    seeds: list
+    reference: str|None           # the arm every other is compared with
+    compare: list                 # [(arm, its reference)] compared
+    overrides: list               # for every arm
+    folder: Path                  # runs go to folder/<arm>/seed<k>
+    source: Path                  # the study file
+    synth: dict|None = None       # write a synthetic corpus at data.root when there is none
+    configs: dict = field(default_factory=dict)  # {arm: its own base config}, for arms that name one
+
+# %% ../nbs/14_study.ipynb #72881e5c
+def _words(d) -> list:
+    "Overrides from a YAML mapping {key: value} or a list of 'key=value'."
+    if d is None: return []
+    if isinstance(d, dict): return [f'{k}={yaml.safe_dump(v, default_flow_style=True).strip().removesuffix("...").strip()}' for k, v in d.items()]
+    return [str(x) for x in d]
+
+def load_study(path: str|Path,               # the study YAML
+               overrides: list|None = None,  # `key=value` for every arm (the command line's), last
+              ) -> Study:
+    "Read a study and check every arm's config; a wrong key or arm is an error naming it, before any run."
+    path = Path(path).resolve()
+    try: d = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as e: raise StudyError(f'{path}: cannot read the study ({e})') from None
+    known = {'name', 'config', 'seeds', 'reference', 'overrides', 'arms', 'compare', 'folder', 'synth', 'description'}
+    if not isinstance(d, dict) or not d.get('arms') or set(d) - known:
+        raise StudyError(f'{path}: a study needs name, config and arms (known keys: {", ".join(sorted(known))})')
+    seeds = list(range(d['seeds'])) if isinstance(d.get('seeds', 1), int) else list(d['seeds'])
+    own = {str(a): path.parent/o.pop('config') for a, o in d['arms'].items() if isinstance(o, dict) and 'config' in o}
+    arms, ref = {str(a): _words(o) for a, o in d['arms'].items()}, d.get('reference')
+    if ref is not None and ref not in arms: raise StudyError(f'{path}: reference {ref!r} is not an arm ({", ".join(arms)})')
+    s = Study(str(d.get('name') or path.stem), path.parent/d['config'], arms, seeds, ref, [],
+              _words(d.get('overrides')) + list(overrides or []), Path(), path, d.get('synth'), own)
+    cfgs = {a: _arm_config(s, a, seeds[0]) for a in arms}
+    same = lambda a: cfgs[a].data.split == cfgs[ref].data.split  # only arms scored on the reference's test set
+    s.compare = [(a, ref) for a in arms if ref is not None and a != ref and same(a)] + [tuple(x) for x in d.get('compare') or []]
+    s.folder = (path.parent/d['folder']).resolve() if d.get('folder') else Path(cfgs[next(iter(arms))].train.runs)/s.name
+    return s
+
+def _arm_config(s: Study, arm: str, seed: int) -> Config:
+    "The config of one run of the study, or a StudyError naming the arm."
+    extra = [f'train.seed={seed}', f'train.name={s.name}-{arm}-seed{seed}', f'train.experiment={s.name}']
+    try: return load_config(s.configs.get(arm, s.config), s.overrides + s.arms[arm] + extra)
+    except (ConfigError, ValueError) as e: raise StudyError(f'{s.source}: arm {arm!r}: {e}') from None
+
+# %% ../nbs/14_study.ipynb #2b1029f7
+def study_runs(s: Study) -> list:
+    "Every run of a study: arm, seed, folder, in training order (seed by seed)."
+    return [dict(arm=a, seed=sd, dir=s.folder/_slug(a)/f'seed{sd}') for sd in s.seeds for a in s.arms]
+
+def _slug(arm: str) -> str:
+    "An arm's folder name: its name in lower case, every run of other characters than letters and digits as '-'."
+    import re
+    return re.sub(r'[^a-z0-9.]+', '-', arm.lower()).strip('-')
+
+def run_status(d: Path) -> str:
+    "'finished', 'interrupted' (a last.pt to resume) or 'new'."
+    return 'finished' if (d/'metrics.json').exists() else 'interrupted' if (d/'last.pt').exists() else 'new'
+
+# %% ../nbs/14_study.ipynb #48c4ca7f
+def _parents(s: Study) -> dict:
+    "The MLflow parent run of each arm, created once and kept in the study folder's study.json."
+    f = s.folder/'study.json'
+    known = json.loads(f.read_text()).get('parents', {}) if f.exists() else {}
+    for a in s.arms:
+        if a in known: continue
+        cfg = _arm_config(s, a, s.seeds[0])
+        known[a] = Tracker(cfg, name=a, experiment=s.name, params=False).run_id if cfg.train.mlflow else None
+    s.folder.mkdir(parents=True, exist_ok=True)
+    f.write_text(json.dumps({'study': str(s.source), 'parents': known}, indent=1))
+    return known
+
+def _ensure_corpus(s: Study, progress: bool):
+    "Write the study's synthetic corpus where its config expects one, when there is none yet."
+    root = Path(_arm_config(s, next(iter(s.arms)), s.seeds[0]).data.root)
+    if s.synth and not (root/'synth.json').exists():
+        from metafilm.synth import synth
+        if progress: print(f'writing the synthetic corpus of the study ({s.synth}) to {root}')
+        synth(root, progress=progress, **s.synth)
+
+# %% ../nbs/14_study.ipynb #f6ee1d67
+def run_study(s: Study,                 # a loaded study
+              shard: tuple = (1, 1),    # (i, n): this process trains runs i, i + n, i + 2n, ... (1-based)
+              dry_run: bool = False,    # list the runs and their state; train nothing
+              progress: bool = True,    # one line per run, and each run's epoch lines
+             ) -> pd.DataFrame:
+    "Train a study's runs (skip finished, resume interrupted), then summarise it when all are finished."
+    i, n = shard
+    mine = [r for j, r in enumerate(study_runs(s)) if j % n == i - 1]
+    if dry_run: return pd.DataFrame([dict(arm=r['arm'], seed=r['seed'], state=run_status(r['dir']), folder=str(r['dir']))
+                                     for r in mine])
+    _ensure_corpus(s, progress); parents = _parents(s)
+    for j, r in enumerate(mine, 1):
+        state, t0 = run_status(r['dir']), time.time()
+        print(f"[{j}/{len(mine)}] {r['arm']}, seed {r['seed']}: {state}" + (', skipped' if state == 'finished' else ''), flush=True)
+        if state == 'finished': continue
+        if state == 'interrupted': m = fit(load_config(r['dir']/'config.yaml'), r['dir'], resume=True, progress=progress)
+        else: m = fit(_arm_config(s, r['arm'], r['seed']), r['dir'], overwrite=True, progress=progress, parent=parents[r['arm']])
+        print(f"    Score {m['test']['score']:.1f} ({time.time() - t0:.0f} s)", flush=True)
+    if all(run_status(r['dir']) == 'finished' for r in study_runs(s)): return summarise_study(s, progress)
+    print(f'{sum(run_status(r["dir"]) != "finished" for r in study_runs(s))} runs of the study are not finished yet')
+
+# %% ../nbs/14_study.ipynb #a7ead762
+def _row(r: dict) -> dict:
+    "One run's row: scores overall, per device and per site, and (SoftFiLM) its masks' overlap and drift."
+    m = json.loads((r['dir']/'metrics.json').read_text())
+    row = dict(arm=r['arm'], method=method_label(m['method']), seed=r['seed'], sp=m['test']['sp'], se=m['test']['se'],
+               score=m['test']['score'], epoch=m['best_epoch'], seconds=(m.get('provenance') or {}).get('seconds'))
+    row |= {f"{g}:{x[g]}": x['score'] for g in ('device', 'site') for x in m[f'by_{g}']}
+    if m['method'] == 'softfilm':
+        from metafilm.analysis import mask_drift, mask_stats, run_masks
+        from metafilm.predict import trained_model
+        model, cfg, _ = trained_model(r['dir'])
+        w = next(iter(run_masks(model).values()))
+        row |= {'mask_overlap': mask_stats(w, cfg.model.conditioning.factors)['mean_overlap'],
+                'mask_changed_dims': mask_drift(model)['changed_dims']}
+    return row
+
+def arm_summary(rows: pd.DataFrame, # `_row`s of every run
+               ) -> pd.DataFrame:
+    "Per arm and quantity (sp, se, score, and score per device and site): mean, std, 95 % interval, seeds."
+    qs = ['sp', 'se', 'score'] + [c for c in rows if ':' in c]
+    out = [dict(arm=a, quantity=q, **mean_interval(g[q].dropna())) for a, g in rows.groupby('arm', sort=False)
+           for q in qs if g[q].notna().any()]
+    return pd.DataFrame(out)
+
+# %% ../nbs/14_study.ipynb #9d8cff2f
+def compare_arms(s: Study, rows: pd.DataFrame) -> pd.DataFrame:
+    "Each compared pair over their common seeds: the paired Score difference, its intervals, p, and the verdict."
+    out = []
+    for arm, ref in s.compare:
+        a, b = (rows[rows.arm == x].set_index('seed').score for x in (arm, ref))
+        seeds = sorted(set(a.index) & set(b.index))
+        d = (a[seeds] - b[seeds]).to_numpy()
+        mi, p = mean_interval(d), sign_flip_p(d)
+        preds = lambda x: [pd.read_csv(s.folder/_slug(x)/f'seed{sd}'/'test_predictions.csv') for sd in seeds]
+        boot = paired_bootstrap(preds(arm), preds(ref)) if seeds else None
+        out.append(dict(arm=arm, reference=ref, seeds=len(seeds), diff=mi['mean'], lo=mi['lo'], hi=mi['hi'], p=p,
+                        patients_lo=boot['lo'] if boot else np.nan, patients_hi=boot['hi'] if boot else np.nan,
+                        verdict=verdict(arm, ref, mi, p, boot) + ('' if boot else ' (different test sets: no patient bootstrap)')))
+    return pd.DataFrame(out)
+
+# %% ../nbs/14_study.ipynb #54337b00
+def plot_study(rows: pd.DataFrame, summary: pd.DataFrame, title: str = ''):
+    "Score per arm: every seed as a point, the mean with its 95 % interval, the reference arm's mean dashed."
+    import matplotlib.pyplot as plt
+    arms = list(dict.fromkeys(rows.arm))
+    fig, ax = plt.subplots(figsize=(1.6 * len(arms) + 2, 4))
+    for i, a in enumerate(arms):
+        y = rows[rows.arm == a].score.to_numpy()
+        ax.scatter(i + np.linspace(-0.12, 0.12, len(y)), y, s=18, color=f'C{i}', alpha=0.7, zorder=3)
+        st = summary[(summary.arm == a) & (summary.quantity == 'score')].iloc[0]
+        ax.errorbar(i + 0.25, st['mean'], yerr=[[st['mean'] - st['lo']], [st['hi'] - st['mean']]] if st['n'] > 1 else None,
+                    fmt='s', color='k', capsize=4, zorder=4)
+    ax.axhline(summary[(summary.arm == arms[0]) & (summary.quantity == 'score')]['mean'].iloc[0], ls='--', lw=0.8, color='grey')
+    ax.set_xticks(range(len(arms)), [a.replace(', ', ',\n') for a in arms], fontsize=8)
+    ax.set(ylabel='test Score (%)', title=title or 'test Score per arm: seeds (points), mean and 95 % interval (squares)')
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/14_study.ipynb #8444fc2a
+def _footer(s: Study) -> list:
+    "Where the study's numbers came from: code, packages, corpora, hardware, time, from every run's provenance."
+    pv = [json.loads((r['dir']/'metrics.json').read_text()).get('provenance') or {} for r in study_runs(s)]
+    code = sorted({f"{p['code'].get('commit', 'no git')[:10]}{' (uncommitted changes)' if p['code'].get('dirty') else ''}, "
+                   f"metafilm {p['code'].get('version')}" for p in pv if p.get('code')})
+    pk = sorted({', '.join(f'{k} {v}' for k, v in p['packages'].items()) for p in pv if p.get('packages')})
+    hw = sorted({f"{p['hardware']['machine']}, {p['hardware']['cpus']} CPUs, GPU {p['hardware']['gpu']}" for p in pv if p.get('hardware')})
+    secs = sum(p.get('seconds') or 0 for p in pv)
+    return ['## Where these numbers came from', '', f'- code: {"; ".join(code)}', f'- packages: {"; ".join(pk)}',
+            f'- corpus (feature cache key): {", ".join(sorted({str(p.get("corpus")) for p in pv}))}',
+            f'- hardware: {"; ".join(hw)}', f'- {len(pv)} runs, {secs / 60:.1f} min of training and evaluation in all']
+
+# %% ../nbs/14_study.ipynb #4108a01f
+def summarise_study(s: Study, progress: bool = True) -> dict:
+    "Write study.csv (every run), study.md (tables, verdicts, provenance) and study.png/pdf; log them to MLflow."
+    rows = pd.DataFrame([_row(r) for r in study_runs(s)])
+    summary, cmp = arm_summary(rows), compare_arms(s, rows)
+    rows.to_csv(s.folder/'study.csv', index=False); summary.to_csv(s.folder/'study_arms.csv', index=False)
+    files = save_figure(plot_study(rows, summary, s.name), s.folder, 'study')
+    wide = summary[summary.quantity.isin(['sp', 'se', 'score'])].assign(
+        v=lambda d: [f"{m:.1f} ± {sd:.1f} [{lo:.1f}, {hi:.1f}]" for m, sd, lo, hi in zip(d['mean'], d['std'], d.lo, d.hi)])
+    per = summary[summary.quantity.str.contains(':')].assign(v=lambda d: [f'{m:.1f} [{lo:.1f}, {hi:.1f}]' for m, lo, hi in zip(d['mean'], d.lo, d.hi)])
+    lines = [f'# {s.name}', '', f'{len(s.arms)} arms × {len(s.seeds)} seeds, test split; mean ± std [95 % interval over seeds].', '',
+             markdown_table(wide.pivot(index='arm', columns='quantity', values='v').reindex(list(s.arms)).reset_index()[['arm', 'sp', 'se', 'score']]), '',
+             f'![Score per arm]({files[0].name})', '', '## Paired comparisons', ''] + [f'- {v}' for v in cmp.verdict] + ['',
+             '## Score per device and site', '', markdown_table(per.pivot(index='arm', columns='quantity', values='v').reindex(list(s.arms)).reset_index()), '',
+             '## Every run', '', markdown_table(rows, 1), ''] + _footer(s)
+    (s.folder/'study.md').write_text('\n'.join(lines) + '\n')
+    out = [s.folder/'study.md', s.folder/'study.csv', s.folder/'study_arms.csv'] + files
+    cfg = _arm_config(s, next(iter(s.arms)), s.seeds[0])
+    tr = Tracker(cfg, name='summary', experiment=s.name, params=False); tr.artifacts(out); tr.end()
+    if progress: print('\n'.join(lines[:lines.index('## Score per device and site')]) + f'\nwritten: {s.folder/"study.md"}')
+    return dict(rows=rows, summary=summary, comparisons=cmp, files=out)

@@ -22,7 +22,8 @@ def tracking_uri(cfg: Config, # the experiment (its `train.runs` folder holds th
 
 def experiment_name(cfg: Config, # the experiment
                    ) -> str:
-    "The MLflow experiment of a config: the config file's name ('metafilm' for the defaults)."
+    "The MLflow experiment of a config: `train.experiment`, else the config file's name ('metafilm' for the defaults)."
+    if cfg.train.experiment: return cfg.train.experiment
     return Path(cfg.source).stem if cfg.source not in ('', 'the defaults') else 'metafilm'
 
 # %% ../nbs/10_tracking.ipynb #2932f0dc
