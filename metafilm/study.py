@@ -48,13 +48,14 @@ def fit_seeds(cfg: Config,                   # the experiment; seeds train.seed,
 # %% ../nbs/14_study.ipynb #9d979f5f
 def mean_interval(x,                 # values, one per seed
                   ci: float = 0.95,  # coverage of the interval
+                  bounds: tuple = (-math.inf, math.inf),  # the quantity's range: the interval is clipped to it
                  ) -> dict:
     "Mean, standard deviation and Student-t interval for the mean of a few values."
     from scipy import stats
     x = np.asarray(x, float); n = len(x)
     m, s = float(x.mean()), float(x.std(ddof=1)) if n > 1 else float('nan')
     h = float(stats.t.ppf((1 + ci) / 2, n - 1) * s / math.sqrt(n)) if n > 1 else float('nan')
-    return dict(mean=m, std=s, lo=m - h, hi=m + h, n=n)
+    return dict(mean=m, std=s, lo=max(m - h, bounds[0]), hi=min(m + h, bounds[1]), n=n)
 
 def sign_flip_p(d,                   # paired differences, one per seed
                 n_perm: int = 100_000, # Monte Carlo draws when 2^n is larger
@@ -111,7 +112,8 @@ def verdict(arm: str, ref: str,     # the compared arm and the reference, as pri
     ivs = [(seeds['lo'], seeds['hi'])] + ([(boot['lo'], boot['hi'])] if boot else [])
     side = 1 if all(lo > 0 for lo, _ in ivs) else -1 if all(hi < 0 for _, hi in ivs) else 0
     floor = 2 / 2 ** seeds['n']
-    p_txt = f'sign-flip p = {p:.2f}' + (f' (the smallest possible with {seeds["n"]} seeds is {floor:.2f})' if floor >= 0.05 else '')
+    p_txt = f'sign-flip p = {p:.2f}'
+    if floor >= 0.05: p_txt += f' (the smallest possible with {seeds["n"]} seeds is {floor:.2f})'
     how = f"95 % interval over seeds [{seeds['lo']:+.1f}, {seeds['hi']:+.1f}]" + \
           (f", over patients [{boot['lo']:+.1f}, {boot['hi']:+.1f}]" if boot else '')
     if side == 0: return f'{arm} vs {ref}: {d}; {how}; {p_txt}. No difference shown: an interval covers zero.'
@@ -140,8 +142,19 @@ class Study:
 def _words(d) -> list:
     "Overrides from a YAML mapping {key: value} or a list of 'key=value'."
     if d is None: return []
-    if isinstance(d, dict): return [f'{k}={yaml.safe_dump(v, default_flow_style=True).strip().removesuffix("...").strip()}' for k, v in d.items()]
+    flow = lambda v: yaml.safe_dump(v, default_flow_style=True).strip().removesuffix('...').strip()
+    if isinstance(d, dict): return [f'{k}={flow(v)}' for k, v in d.items()]
     return [str(x) for x in d]
+
+def _pairs(path: Path, d: dict, arms: dict) -> list:
+    "The study's extra `compare:` pairs, each two arm names; anything else is an error saying how to write it."
+    pairs = []
+    for x in d.get('compare') or []:
+        if not (isinstance(x, (list, tuple)) and len(x) == 2 and all(str(a) in arms for a in x)):
+            raise StudyError(f'{path}: compare entry {x!r} is not a pair of arms ({", ".join(arms)}); write each pair'
+                             " as [arm, reference] and quote names with commas: ['SoftFiLM, unseen X', 'AST, unseen X']")
+        pairs.append(tuple(map(str, x)))
+    return pairs
 
 def load_study(path: str|Path,               # the study YAML
                overrides: list|None = None,  # `key=value` for every arm (the command line's), last
@@ -156,13 +169,15 @@ def load_study(path: str|Path,               # the study YAML
     seeds = list(range(d['seeds'])) if isinstance(d.get('seeds', 1), int) else list(d['seeds'])
     own = {str(a): path.parent/o.pop('config') for a, o in d['arms'].items() if isinstance(o, dict) and 'config' in o}
     arms, ref = {str(a): _words(o) for a, o in d['arms'].items()}, d.get('reference')
-    if ref is not None and ref not in arms: raise StudyError(f'{path}: reference {ref!r} is not an arm ({", ".join(arms)})')
+    if ref is not None and ref not in arms:
+        raise StudyError(f'{path}: reference {ref!r} is not an arm ({", ".join(arms)})')
     s = Study(str(d.get('name') or path.stem), path.parent/d['config'], arms, seeds, ref, [],
               _words(d.get('overrides')) + list(overrides or []), Path(), path, d.get('synth'), own)
     cfgs = {a: _arm_config(s, a, seeds[0]) for a in arms}
     same = lambda a: cfgs[a].data.split == cfgs[ref].data.split  # only arms scored on the reference's test set
-    s.compare = [(a, ref) for a in arms if ref is not None and a != ref and same(a)] + [tuple(x) for x in d.get('compare') or []]
-    s.folder = (path.parent/d['folder']).resolve() if d.get('folder') else Path(cfgs[next(iter(arms))].train.runs)/s.name
+    s.compare = [(a, ref) for a in arms if ref is not None and a != ref and same(a)] + _pairs(path, d, arms)
+    first = cfgs[next(iter(arms))]
+    s.folder = (path.parent/d['folder']).resolve() if d.get('folder') else Path(first.train.runs)/s.name
     return s
 
 def _arm_config(s: Study, arm: str, seed: int) -> Config:
@@ -232,8 +247,9 @@ def run_study(s: Study,                 # a loaded study
 def _row(r: dict) -> dict:
     "One run's row: scores overall, per device and per site, and (SoftFiLM) its masks' overlap and drift."
     m = json.loads((r['dir']/'metrics.json').read_text())
-    row = dict(arm=r['arm'], method=method_label(m['method']), seed=r['seed'], sp=m['test']['sp'], se=m['test']['se'],
-               score=m['test']['score'], epoch=m['best_epoch'], seconds=(m.get('provenance') or {}).get('seconds'))
+    row = dict(arm=r['arm'], method=method_label(m['method']), seed=r['seed'], sp=m['test']['sp'],
+               se=m['test']['se'], score=m['test']['score'], epoch=m['best_epoch'],
+               seconds=(m.get('provenance') or {}).get('seconds'))
     row |= {f"{g}:{x[g]}": x['score'] for g in ('device', 'site') for x in m[f'by_{g}']}
     if m['method'] == 'softfilm':
         from metafilm.analysis import mask_drift, mask_stats, run_masks
@@ -246,10 +262,10 @@ def _row(r: dict) -> dict:
 
 def arm_summary(rows: pd.DataFrame, # `_row`s of every run
                ) -> pd.DataFrame:
-    "Per arm and quantity (sp, se, score, and score per device and site): mean, std, 95 % interval, seeds."
+    "Per arm and quantity (sp, se, score, and score per device and site): mean, std, 95 % interval (in 0–100), seeds."
     qs = ['sp', 'se', 'score'] + [c for c in rows if ':' in c]
-    out = [dict(arm=a, quantity=q, **mean_interval(g[q].dropna())) for a, g in rows.groupby('arm', sort=False)
-           for q in qs if g[q].notna().any()]
+    out = [dict(arm=a, quantity=q, **mean_interval(g[q].dropna(), bounds=(0, 100)))
+           for a, g in rows.groupby('arm', sort=False) for q in qs if g[q].notna().any()]
     return pd.DataFrame(out)
 
 # %% ../nbs/14_study.ipynb #9d8cff2f
@@ -260,12 +276,13 @@ def compare_arms(s: Study, rows: pd.DataFrame) -> pd.DataFrame:
         a, b = (rows[rows.arm == x].set_index('seed').score for x in (arm, ref))
         seeds = sorted(set(a.index) & set(b.index))
         d = (a[seeds] - b[seeds]).to_numpy()
-        mi, p = mean_interval(d), sign_flip_p(d)
+        mi, p = mean_interval(d, bounds=(-100, 100)), sign_flip_p(d)
         preds = lambda x: [pd.read_csv(s.folder/_slug(x)/f'seed{sd}'/'test_predictions.csv') for sd in seeds]
         boot = paired_bootstrap(preds(arm), preds(ref)) if seeds else None
+        say = verdict(arm, ref, mi, p, boot) + ('' if boot else ' (different test sets: no patient bootstrap)')
         out.append(dict(arm=arm, reference=ref, seeds=len(seeds), diff=mi['mean'], lo=mi['lo'], hi=mi['hi'], p=p,
                         patients_lo=boot['lo'] if boot else np.nan, patients_hi=boot['hi'] if boot else np.nan,
-                        verdict=verdict(arm, ref, mi, p, boot) + ('' if boot else ' (different test sets: no patient bootstrap)')))
+                        verdict=say))
     return pd.DataFrame(out)
 
 # %% ../nbs/14_study.ipynb #54337b00
@@ -278,9 +295,10 @@ def plot_study(rows: pd.DataFrame, summary: pd.DataFrame, title: str = ''):
         y = rows[rows.arm == a].score.to_numpy()
         ax.scatter(i + np.linspace(-0.12, 0.12, len(y)), y, s=18, color=f'C{i}', alpha=0.7, zorder=3)
         st = summary[(summary.arm == a) & (summary.quantity == 'score')].iloc[0]
-        ax.errorbar(i + 0.25, st['mean'], yerr=[[st['mean'] - st['lo']], [st['hi'] - st['mean']]] if st['n'] > 1 else None,
-                    fmt='s', color='k', capsize=4, zorder=4)
-    ax.axhline(summary[(summary.arm == arms[0]) & (summary.quantity == 'score')]['mean'].iloc[0], ls='--', lw=0.8, color='grey')
+        err = [[st['mean'] - st['lo']], [st['hi'] - st['mean']]] if st['n'] > 1 else None
+        ax.errorbar(i + 0.25, st['mean'], yerr=err, fmt='s', color='k', capsize=4, zorder=4)
+    first = summary[(summary.arm == arms[0]) & (summary.quantity == 'score')]['mean'].iloc[0]
+    ax.axhline(first, ls='--', lw=0.8, color='grey')
     ax.set_xticks(range(len(arms)), [a.replace(', ', ',\n') for a in arms], fontsize=8)
     ax.set(ylabel='test Score (%)', title=title or 'test Score per arm: seeds (points), mean and 95 % interval (squares)')
     fig.tight_layout()
@@ -290,30 +308,42 @@ def plot_study(rows: pd.DataFrame, summary: pd.DataFrame, title: str = ''):
 def _footer(s: Study) -> list:
     "Where the study's numbers came from: code, packages, corpora, hardware, time, from every run's provenance."
     pv = [json.loads((r['dir']/'metrics.json').read_text()).get('provenance') or {} for r in study_runs(s)]
-    code = sorted({f"{p['code'].get('commit', 'no git')[:10]}{' (uncommitted changes)' if p['code'].get('dirty') else ''}, "
-                   f"metafilm {p['code'].get('version')}" for p in pv if p.get('code')})
+    dirty = lambda c: ' (uncommitted changes)' if c.get('dirty') else ''
+    code = sorted({f"{p['code'].get('commit', 'no git')[:10]}{dirty(p['code'])}, metafilm {p['code'].get('version')}"
+                   for p in pv if p.get('code')})
     pk = sorted({', '.join(f'{k} {v}' for k, v in p['packages'].items()) for p in pv if p.get('packages')})
-    hw = sorted({f"{p['hardware']['machine']}, {p['hardware']['cpus']} CPUs, GPU {p['hardware']['gpu']}" for p in pv if p.get('hardware')})
+    hw = sorted({f"{h['machine']}, {h['cpus']} CPUs, GPU {h['gpu']}" for p in pv if (h := p.get('hardware'))})
     secs = sum(p.get('seconds') or 0 for p in pv)
     return ['## Where these numbers came from', '', f'- code: {"; ".join(code)}', f'- packages: {"; ".join(pk)}',
             f'- corpus (feature cache key): {", ".join(sorted({str(p.get("corpus")) for p in pv}))}',
             f'- hardware: {"; ".join(hw)}', f'- {len(pv)} runs, {secs / 60:.1f} min of training and evaluation in all']
 
 # %% ../nbs/14_study.ipynb #4108a01f
+def _cells(summary: pd.DataFrame, arms: list, quantities, fmt: str) -> pd.DataFrame:
+    "One row per arm, one column per quantity, each cell the arm's mean and interval written by `fmt`."
+    d = summary[summary.quantity.isin(quantities)] if isinstance(quantities, list) else \
+        summary[summary.quantity.str.contains(quantities)]
+    d = d.assign(v=[fmt.format(**r) for r in d.to_dict('records')])
+    return d.pivot(index='arm', columns='quantity', values='v').reindex(arms).reset_index()
+
+def _study_md(s: Study, rows, summary, cmp, figure: Path) -> list:
+    "study.md's lines: the arms' table, the figure, the verdicts, per device and site, every run, provenance."
+    main = _cells(summary, list(s.arms), ['sp', 'se', 'score'], '{mean:.1f} ± {std:.1f} [{lo:.1f}, {hi:.1f}]')
+    per = _cells(summary, list(s.arms), ':', '{mean:.1f} [{lo:.1f}, {hi:.1f}]')
+    head = (f'{len(s.arms)} arms × {len(s.seeds)} seeds, test split; mean ± std [95 % interval over seeds, '
+            'clipped to the 0–100 range of a score].')
+    return ([f'# {s.name}', '', head, '', markdown_table(main[['arm', 'sp', 'se', 'score']]), '',
+             f'![Score per arm]({figure.name})', '', '## Paired comparisons', ''] + [f'- {v}' for v in cmp.verdict] +
+            ['', '## Score per device and site', '', markdown_table(per), '',
+             '## Every run', '', markdown_table(rows, 1), ''] + _footer(s))
+
 def summarise_study(s: Study, progress: bool = True) -> dict:
     "Write study.csv (every run), study.md (tables, verdicts, provenance) and study.png/pdf; log them to MLflow."
     rows = pd.DataFrame([_row(r) for r in study_runs(s)])
     summary, cmp = arm_summary(rows), compare_arms(s, rows)
     rows.to_csv(s.folder/'study.csv', index=False); summary.to_csv(s.folder/'study_arms.csv', index=False)
     files = save_figure(plot_study(rows, summary, s.name), s.folder, 'study')
-    wide = summary[summary.quantity.isin(['sp', 'se', 'score'])].assign(
-        v=lambda d: [f"{m:.1f} ± {sd:.1f} [{lo:.1f}, {hi:.1f}]" for m, sd, lo, hi in zip(d['mean'], d['std'], d.lo, d.hi)])
-    per = summary[summary.quantity.str.contains(':')].assign(v=lambda d: [f'{m:.1f} [{lo:.1f}, {hi:.1f}]' for m, lo, hi in zip(d['mean'], d.lo, d.hi)])
-    lines = [f'# {s.name}', '', f'{len(s.arms)} arms × {len(s.seeds)} seeds, test split; mean ± std [95 % interval over seeds].', '',
-             markdown_table(wide.pivot(index='arm', columns='quantity', values='v').reindex(list(s.arms)).reset_index()[['arm', 'sp', 'se', 'score']]), '',
-             f'![Score per arm]({files[0].name})', '', '## Paired comparisons', ''] + [f'- {v}' for v in cmp.verdict] + ['',
-             '## Score per device and site', '', markdown_table(per.pivot(index='arm', columns='quantity', values='v').reindex(list(s.arms)).reset_index()), '',
-             '## Every run', '', markdown_table(rows, 1), ''] + _footer(s)
+    lines = _study_md(s, rows, summary, cmp, files[0])
     (s.folder/'study.md').write_text('\n'.join(lines) + '\n')
     out = [s.folder/'study.md', s.folder/'study.csv', s.folder/'study_arms.csv'] + files
     cfg = _arm_config(s, next(iter(s.arms)), s.seeds[0])
