@@ -10,11 +10,9 @@ from itertools import combinations
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from .conditioning import method_label
-from .data import loaders, setup_data
 from .icbhi import CLASSES2, CLASSES4
 from .metrics import bootstrap_score, icbhi_scores, plot_confusion as confusion_figure, predict_classes
-from .models import infer
-from .predict import read_metrics, trained_model
+from .predict import pass_split, read_metrics
 from .tracking import attach
 
 # %% auto #0
@@ -134,14 +132,9 @@ def view_run(run: str|Path,              # a finished run directory
             ) -> RunView:
     "Load a finished run strictly and pass its test split through it once."
     run = Path(run)
-    model, cfg, _ = trained_model(run)
-    metrics = read_metrics(run)
-    cfg.data.num_workers = 0
-    data = setup_data(cfg, augment=False, progress=progress)
-    dev = device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    p = infer(model.to(dev), loaders(data, cfg.data)['test'], dev, extras=True)
+    s = pass_split(run, 'test', device, extras=True, workers=0, progress=progress)
+    model, cfg, p, cyc, metrics = s.model, s.cfg, s.out, s.rows, read_metrics(run)
     names = CLASSES4 if cfg.data.n_cls == 4 else CLASSES2
-    cyc = data.test.cycles.iloc[p['index'].astype(int)].reset_index(drop=True)
     cyc['class'] = pd.Categorical([names[t] for t in p['target'].astype(int)], categories=names)
     truth = Path(cfg.data.root)/'synth_truth.csv'
     if truth.exists():

@@ -5,10 +5,11 @@
 # %% ../nbs/12_predict.ipynb #c8421cf6
 from __future__ import annotations
 import json
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd, soundfile as sf, torch
 from .ast import read_checkpoint
-from .config import load_config
+from .config import Config, load_config
 from .data import encode, load_encoder, loaders, setup_data
 from .frontend import recording_features
 from .icbhi import CLASSES2, CLASSES4, DEVICE_VOCAB, SITE_VOCAB, ICBHIError, parse_name, read_annotation
@@ -17,8 +18,8 @@ from .models import autocast, build_model, infer, probabilities
 from .train import file_sha1
 
 # %% auto #0
-__all__ = ['MIN_SECONDS', 'AGE_RANGE', 'BMI_RANGE', 'read_metrics', 'trained_model', 'evaluate_run', 'PredictError', 'vocab_name',
-           'predict_recordings']
+__all__ = ['MIN_SECONDS', 'AGE_RANGE', 'BMI_RANGE', 'read_metrics', 'trained_model', 'SplitPass', 'pass_split', 'evaluate_run',
+           'PredictError', 'vocab_name', 'predict_recordings']
 
 # %% ../nbs/12_predict.ipynb #af32e845
 def read_metrics(run: str|Path, # a run directory
@@ -43,6 +44,34 @@ def trained_model(run: str|Path, # a run directory with config.yaml and best.pt
     model.load_state_dict(best['model'], strict=True)
     return model.eval(), cfg, best
 
+# %% ../nbs/12_predict.ipynb #20ff643e
+@dataclass
+class SplitPass:
+    "A run's best weights passed once over one split: the model, its config and checkpoint, the cycles, the outputs."
+    model: torch.nn.Module
+    cfg: Config
+    best: dict                  # the checkpoint's record: epoch, thresholds, …
+    rows: pd.DataFrame          # the split's cycles, in the order of the outputs
+    out: dict                   # `infer`'s arrays: probs, target, index (and pooled, gamma, beta with extras)
+
+def pass_split(run: str|Path,           # a trained run directory
+               split: str = 'test',     # 'test' or 'val'
+               device: str|None = None, # torch device (default: CUDA when available)
+               extras: bool = False,    # also pooled features and FiLM γ/β
+               workers: int|None = None,# loader workers (None: the run's data.num_workers)
+               progress: bool = True,   # report on the feature cache
+              ) -> SplitPass:
+    "Load a run's best.pt and pass one split of its data through it once, as training built that split."
+    run = Path(run)
+    model, cfg, best = trained_model(run)
+    if workers is not None: cfg.data.num_workers = workers
+    data = setup_data(cfg, augment=False, progress=progress)
+    if getattr(data, split, None) is None: raise ValueError(f'{run}: the run has no {split} split')
+    dev = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    p = infer(model.to(dev), loaders(data, cfg.data)[split], dev, extras=extras)
+    rows = getattr(data, split).cycles.iloc[p['index'].astype(int)].reset_index(drop=True)
+    return SplitPass(model, cfg, best, rows, p)
+
 # %% ../nbs/12_predict.ipynb #9e467cbd
 def evaluate_run(run: str|Path,             # a trained run directory
                  split: str = 'test',       # 'test' or 'val'
@@ -51,17 +80,13 @@ def evaluate_run(run: str|Path,             # a trained run directory
                 ) -> dict:
     "Score a run's best.pt on a split at its thresholds, per device and site; compare with its metrics.json."
     run = Path(run)
-    model, cfg, best = trained_model(run)
-    data = setup_data(cfg, augment=False, progress=progress)
-    if getattr(data, split, None) is None: raise ValueError(f'{run}: the run has no {split} split')
-    dev = device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    p = infer(model.to(dev), loaders(data, cfg.data)[split], dev)
-    rows = getattr(data, split).cycles.iloc[p['index']]
-    m, _ = evaluate(p['probs'], p['target'], cfg.data.n_cls, best['thresholds'],
+    s = pass_split(run, split, device, progress=progress)
+    n_cls, best, p, rows = s.cfg.data.n_cls, s.best, s.out, s.rows
+    m, _ = evaluate(p['probs'], p['target'], n_cls, best['thresholds'],
                     groups={g: rows[g].astype(str) for g in ('device', 'site')})
-    out = dict(split=split, epoch=best['epoch'], thresholds=best['thresholds'], sp=m['sp'], se=m['se'], score=m['score'],
-               bootstrap=bootstrap_score(p['target'], m['pred'], rows.pid.to_numpy(), cfg.data.n_cls, n_boot=500),
-               by_device=m['groups']['device'], by_site=m['groups']['site'])
+    out = dict(split=split, epoch=best['epoch'], thresholds=best['thresholds'], sp=m['sp'], se=m['se'],
+               score=m['score'], by_device=m['groups']['device'], by_site=m['groups']['site'],
+               bootstrap=bootstrap_score(p['target'], m['pred'], rows.pid.to_numpy(), n_cls, n_boot=500))
     rec = read_metrics(run) if split == 'test' and (run/'metrics.json').exists() else None
     out['recorded'] = rec['test']['score'] if rec else None
     out['same_file'] = rec.get('checkpoint_sha1') in (None, file_sha1(run/'best.pt')) if rec else None
