@@ -108,10 +108,10 @@ def cmd_prepare(target: Path,                # a corpus folder, or an experiment
     return prepare(root, cfg.frontend, cache or Path(cfg.data.cache), workers=workers)
 
 # %% ../nbs/15_cli.ipynb #06ba5ee3
-def cmd_train(config: Path,                # an experiment config (YAML), e.g. configs/softfilm.yaml; with --resume, or a run
+def cmd_train(config: Path,                # experiment config YAML, e.g. configs/softfilm.yaml; with --resume, or a run
               overrides: list|None = None, # config overrides, e.g. train.epochs=10 data.n_cls=2
               run: Path|None = None,       # run directory (default: train.runs/train.name)
-              resume: bool = False,        # continue the run with its own saved config (overrides: epochs, workers, ...)
+              resume: bool = False,        # continue the run with its saved config (overrides: epochs, workers, ...)
               overwrite: bool = False,     # replace a run already in the run directory
               seeds: int = 1,              # train this many seeds (seed, seed+1, ...) and write a mean ± std table
              ) -> dict:
@@ -122,7 +122,8 @@ def cmd_train(config: Path,                # an experiment config (YAML), e.g. c
     if resume:
         where = run or (config if config.is_dir() else None)
         if where is None: c = _config(config, overrides or []); where = Path(c.train.runs)/c.train.name
-        if not (where/'config.yaml').exists(): raise CLIError(f'{where}: nothing to resume (no run there); train it first')
+        if not (where/'config.yaml').exists():
+            raise CLIError(f'{where}: nothing to resume (no run there); train it first')
         return fit(_config(where/'config.yaml', overrides or []), where, resume=True)
     cfg = _config(config, overrides or [])
     return fit_seeds(cfg, seeds, run, overwrite=overwrite) if seeds > 1 else fit(cfg, run, overwrite=overwrite)
@@ -135,7 +136,8 @@ def cmd_evaluate(run: Path,                                # a trained run direc
     r = evaluate_run(run, split)
     b = r['bootstrap']
     print(f"{run}: {split} split, epoch {r['epoch']}, thresholds {r['thresholds']}")
-    print(f"Sp {r['sp']:.1f}  Se {r['se']:.1f}  Score {r['score']:.1f}  (95 % patient bootstrap {b['lo']:.1f}-{b['hi']:.1f})")
+    print(f"Sp {r['sp']:.1f}  Se {r['se']:.1f}  Score {r['score']:.1f}  "
+          f"(95 % patient bootstrap {b['lo']:.1f}-{b['hi']:.1f})")
     for g in ('device', 'site'): print(f'\nby {g}\n' + r[f'by_{g}'].round(1).to_string())
     if r['matches'] is False:
         how = '' if r['same_file'] else ' (its checksum is not the one metrics.json records)'
@@ -180,7 +182,7 @@ def cmd_predict(run: Path,                    # a trained run directory
     return df
 
 # %% ../nbs/15_cli.ipynb #9b33fd9d
-def cmd_study(study: Path,                  # a study (YAML): base config × arms × seeds, e.g. configs/studies/demo_study.yaml
+def cmd_study(study: Path,                 # a study (YAML): config × arms × seeds, e.g. configs/studies/demo_study.yaml
               overrides: list|None = None, # overrides for every arm, e.g. train.epochs=4
               dry_run: bool = False,       # list the runs and their state, train nothing
               shard: str = '1/1',          # i/n: train every n-th run from the i-th (n processes, GPUs or machines)
@@ -188,7 +190,8 @@ def cmd_study(study: Path,                  # a study (YAML): base config × arm
     "Run a study (finished runs skipped, interrupted ones resumed) and write its tables, verdicts and figure."
     from metafilm.study import load_study, run_study
     try: i, n = map(int, shard.split('/')); assert 1 <= i <= n
-    except (ValueError, AssertionError): raise CLIError(f'--shard {shard}: expected i/n with 1 ≤ i ≤ n, e.g. 1/2') from None
+    except (ValueError, AssertionError):
+        raise CLIError(f'--shard {shard}: expected i/n with 1 ≤ i ≤ n, e.g. 1/2') from None
     out = run_study(load_study(study, overrides), (i, n), dry_run)
     if dry_run: print(out.to_string(index=False))
     return out
@@ -300,10 +303,13 @@ def message(e: BaseException) -> str|None:
     if type(e).__module__.startswith('metafilm.') or isinstance(e, CLIError): return str(e)
     if not isinstance(e, OSError): return None
     where = f'{e.filename}: ' if e.filename else ''
-    if e.errno == errno.ENOSPC: return f'{where}no space left on device: free some space and run it again (what was written before is intact)'
-    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS): return f'{where}cannot write here ({e.strerror}): choose a folder you can write to'
+    if e.errno == errno.ENOSPC:
+        return f'{where}no space left on device: free some space and run it again (what was written before is intact)'
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f'{where}cannot write here ({e.strerror}): choose a folder you can write to'
     if e.errno == errno.ENOTDIR: return f'{where}a file stands where a folder is needed'
-    if isinstance(e, (FileNotFoundError, FileExistsError, IsADirectoryError)): return f'{where}{e.strerror}' if e.errno else str(e)
+    if isinstance(e, (FileNotFoundError, FileExistsError, IsADirectoryError)):
+        return f'{where}{e.strerror}' if e.errno else str(e)
     return None
 
 # %% ../nbs/15_cli.ipynb #a341a04c

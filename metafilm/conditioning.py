@@ -163,7 +163,7 @@ def forward(self: MetaInputs, meta: dict) -> dict:
 class SoftMasks(nn.Module):
     "Learned soft masks w_k = σ(m_k / τ) over the hidden dimensions, one per factor (shared or per layer)."
     def __init__(self, n_factors: int, dim: int, layers: tuple, per_layer: bool = False, init: float = 0.5,
-                 mode: str = 'thirds'):  # 'thirds': +init on each factor's third, -init elsewhere; 'random': U(-init, init)
+                 mode: str = 'thirds'):  # 'thirds': +init on each factor's third, else -init; 'random': U(-init, init)
         super().__init__()
         shape = (len(layers),) * per_layer + (n_factors, dim)
         if mode == 'random': m = torch.empty(shape).uniform_(-init, init)
@@ -239,7 +239,8 @@ class FiLMConditioner(nn.Module):
         for g in self.generators.modules():
             if isinstance(g, nn.Linear): _init_generator(g, cfg.init, cfg.init_gain)
         n = len(cfg.factors)
-        self.masks = SoftMasks(n, dim, cfg.layers, cfg.per_layer_masks, cfg.mask_init, cfg.mask_init_mode) if cfg.factored else None
+        self.masks = (SoftMasks(n, dim, cfg.layers, cfg.per_layer_masks, cfg.mask_init, cfg.mask_init_mode)
+                      if cfg.factored else None)
 
 # %% ../nbs/06_conditioning.ipynb #e653af03
 @patch

@@ -68,7 +68,8 @@ class Config:
 class _Loader(yaml.SafeLoader):
     "Safe YAML, plus floats written without a dot (1e-4, 3E-5)."
 
-_Loader.add_implicit_resolver('tag:yaml.org,2002:float', re.compile(r'^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$'),
+_Loader.add_implicit_resolver('tag:yaml.org,2002:float',
+                              re.compile(r'^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$'),
                               list('-+0123456789'))
 
 def _yaml(text: str):
@@ -179,10 +180,12 @@ def _check(cls, d: dict, prefix: str, origin: dict):
             if 'None' in str(f.type): continue
             raise ConfigError(f'{where}: {prefix}{k} cannot be empty')
         if dataclasses.is_dataclass(default):
-            if not isinstance(v, dict): raise ConfigError(f'{where}: {prefix}{k} should be a section (mapping), not {v!r}')
+            if not isinstance(v, dict):
+                raise ConfigError(f'{where}: {prefix}{k} should be a section (mapping), not {v!r}')
             _check(type(default), v, f'{prefix}{k}.', origin); continue
         if default is not None and not _fits(v, default):
-            raise ConfigError(f'{where}: {prefix}{k} should be {type(default).__name__}, not {type(v).__name__} ({v!r})')
+            raise ConfigError(f'{where}: {prefix}{k} should be {type(default).__name__}, '
+                              f'not {type(v).__name__} ({v!r})')
 
 def _build(cls, d: dict, prefix: str, origin: dict):
     "An instance of `cls` from a checked dict; a value a section refuses is blamed on the file that set it."
@@ -207,12 +210,14 @@ _RULES = {
     'data.batch_size': (lambda v: v >= 1, '≥ 1'), 'data.eval_batch_size': _nonneg, 'data.num_workers': _nonneg,
     'data.prefetch': (lambda v: v >= 1, '≥ 1'), 'data.random_test_fraction': (lambda v: 0 < v < 1, 'in (0, 1)'),
     'frontend.sample_rate': _pos, 'frontend.duration': _pos, 'frontend.n_mels': _pos, 'frontend.frame_length': _pos,
-    'frontend.frame_shift': _pos, 'frontend.low_freq': _nonneg, 'frontend.target_frames': _pos, 'frontend.fade_ratio': _pos,
+    'frontend.frame_shift': _pos, 'frontend.low_freq': _nonneg, 'frontend.target_frames': _pos,
+    'frontend.fade_ratio': _pos,
     'model.ast.embed_dim': _pos, 'model.ast.depth': _pos, 'model.ast.heads': _pos, 'model.ast.patch': _pos,
     'model.ast.fstride': _pos, 'model.ast.tstride': _pos, 'model.ast.drop_path': _unit, 'model.head.dropout': _unit,
     'model.head.hidden': _pos, 'model.conditioning.dropout': _unit, 'model.conditioning.hidden': _pos,
     'model.conditioning.dev_emb': _pos, 'model.conditioning.site_emb': _pos, 'model.conditioning.tau_start': _pos,
-    'model.conditioning.tau_end': _pos, 'model.conditioning.tau_warmup': _nonneg, 'model.conditioning.grf_dropout': _unit,
+    'model.conditioning.tau_end': _pos, 'model.conditioning.tau_warmup': _nonneg,
+    'model.conditioning.grf_dropout': _unit,
     'model.conditioning.lambda_overlap': _nonneg, 'model.conditioning.lambda_coverage': _nonneg,
 }
 
@@ -229,13 +234,15 @@ def _refuse(key: str, value, why: str, origin: dict):
 def _agree(cfg: Config, origin: dict):
     "The settings that must agree across sections."
     a, c, fr = cfg.model.ast, cfg.model.conditioning, cfg.frontend
-    if a.embed_dim % a.heads: _refuse('model.ast.heads', a.heads, f'must divide model.ast.embed_dim ({a.embed_dim})', origin)
+    if a.embed_dim % a.heads:
+        _refuse('model.ast.heads', a.heads, f'must divide model.ast.embed_dim ({a.embed_dim})', origin)
     if c.method in ('film', 'tafilm', 'softfilm'):
         bad = [l for l in c.layers if not 0 <= l < a.depth]
         src = origin.get('model.conditioning.layers') or f'the {c.method} default (layers {list(c.layers)})'
         if bad or not c.layers:
             why = f'outside the backbone\'s {a.depth} layers (0–{a.depth - 1})' if bad else 'no layer to condition'
-            raise ConfigError(f"{src}: model.conditioning.layers = {list(c.layers)}: {why}; set model.conditioning.layers")
+            raise ConfigError(f"{src}: model.conditioning.layers = {list(c.layers)}: {why}; "
+                              "set model.conditioning.layers")
     for k, n in (('n_mels', a.n_mels), ('frames', a.frames)):
         if a.patch > n: _refuse('model.ast.patch', a.patch, f'larger than the input ({k} = {n})', origin)
     if fr.high_freq > fr.sample_rate / 2 or fr.high_freq <= fr.low_freq:
@@ -267,8 +274,8 @@ def _reconcile(cfg: Config, m: dict, origin: dict):
     "Derived settings: outputs from the labels, the input size from the frontend, waveform caching, continuous inputs."
     fr, da = cfg.frontend, cfg.data
     if 'n_outputs' in m and m['n_outputs'] != da.n_outputs:
-        raise ConfigError(f"{origin.get('model.n_outputs')}: model.n_outputs is {m['n_outputs']} but data.n_cls={da.n_cls}, "
-                          f"multi_label={da.multi_label} needs {da.n_outputs}")
+        raise ConfigError(f"{origin.get('model.n_outputs')}: model.n_outputs is {m['n_outputs']} "
+                          f"but data.n_cls={da.n_cls}, multi_label={da.multi_label} needs {da.n_outputs}")
     cfg.model.n_outputs = da.n_outputs
     for a, f in (('n_mels', 'n_mels'), ('frames', 'target_frames')):
         if a in m.get('ast', {}) and getattr(cfg.model.ast, a) != getattr(fr, f):

@@ -28,7 +28,7 @@ class DataConfig:
     root: str = ''                 # the corpus (ICBHI release or synthetic), relative to the config file
     cache: str = '.cache/metafilm' # feature-cache folder, relative to the config file
     n_cls: int = 4                 # 4 (normal/crackle/wheeze/both) or 2 (normal/abnormal)
-    multi_label: bool = True       # 4-class targets as two bits [crackle, wheeze] for sigmoid heads (else a class index)
+    multi_label: bool = True       # 4-class targets as two bits [crackle, wheeze] for sigmoid heads (else class index)
     split: str = 'official'        # 'official', 'foldwise' (patient folds), 'random' (by patient), 'unseen_device:NAME'
     test_fold: int = 0             # the test fold for split='foldwise'
     random_test_fraction: float = 0.4 # share of patients in test for split='random'
@@ -51,11 +51,14 @@ class DataConfig:
         if self.split not in ('official', 'foldwise', 'random') and held not in DEVICE_VOCAB[:-1]:
             raise ValueError(f"data.split: {self.split!r} (expected official, foldwise, random or unseen_device:NAME "
                              f"with NAME one of {', '.join(DEVICE_VOCAB[:-1])})")
-        if not 0 <= self.val_fraction < 1: raise ValueError(f'data.val_fraction: {self.val_fraction} (expected 0 <= f < 1)')
+        if not 0 <= self.val_fraction < 1:
+            raise ValueError(f'data.val_fraction: {self.val_fraction} (expected 0 <= f < 1)')
         self.hide = tuple(self.hide)
-        if set(self.hide) - set(FACTORS): raise ValueError(f'data.hide: {list(self.hide)} (expected some of {", ".join(FACTORS)})')
+        if set(self.hide) - set(FACTORS):
+            raise ValueError(f'data.hide: {list(self.hide)} (expected some of {", ".join(FACTORS)})')
         for k in ('drop_device', 'drop_site', 'drop_continuous'):
-            if not 0 <= getattr(self, k) <= 1: raise ValueError(f'data.{k}: {getattr(self, k)} (expected a probability)')
+            if not 0 <= getattr(self, k) <= 1:
+                raise ValueError(f'data.{k}: {getattr(self, k)} (expected a probability)')
 
     @property
     def unseen_device(self) -> str|None:
@@ -167,7 +170,8 @@ class MetadataEncoder:
         "Statistics from the training cycles (cycle-weighted, as the reference; ddof 0, +1e-6 on the deviation)."
         med = {c: float(train[c].median()) for c in CONTINUOUS}
         filled = {c: train[c].fillna(med[c]).to_numpy(float) for c in CONTINUOUS}
-        return cls(med, {c: float(v.mean()) for c, v in filled.items()}, {c: float(v.std() + 1e-6) for c, v in filled.items()}, missing_flags)
+        return cls(med, {c: float(v.mean()) for c, v in filled.items()},
+                   {c: float(v.std() + 1e-6) for c, v in filled.items()}, missing_flags)
 
     @property
     def n_cont(self) -> int: return len(CONTINUOUS) + (2 if self.missing_flags else 0)
@@ -179,8 +183,10 @@ def _ids(values: pd.Series, vocab: tuple, what: str, cycles: pd.DataFrame) -> np
     vals = values.astype(object).to_numpy()
     unk = [i for i, v in enumerate(vals) if v not in idx]
     if unk:
-        where = ', '.join(f'{cycles.recording.iloc[i]} cycle {cycles.cycle.iloc[i]}' for i in unk[:3]) if 'recording' in cycles else ''
-        warnings.warn(f'{len(unk)} cycles with an unknown {what} ({", ".join(sorted({str(vals[i]) for i in unk}))}) are encoded as <unk>: {where}{" ..." if len(unk) > 3 else ""}')
+        where = (', '.join(f'{cycles.recording.iloc[i]} cycle {cycles.cycle.iloc[i]}' for i in unk[:3])
+                 if 'recording' in cycles else '')
+        warnings.warn(f'{len(unk)} cycles with an unknown {what} ({", ".join(sorted({str(vals[i]) for i in unk}))}) '
+                      f'are encoded as <unk>: {where}{" ..." if len(unk) > 3 else ""}')
     return np.array([idx.get(v, len(vocab) - 1) for v in vals], dtype=np.int64)
 
 @dataclass
@@ -200,7 +206,8 @@ def encode(enc: MetadataEncoder,  # fitted on the training part (`MetadataEncode
         cols.append((np.where(np.isnan(v), enc.median[c], v) - enc.mean[c]) / enc.std[c])
     if enc.missing_flags: cols += [cycles[c].isna().to_numpy(float) for c in ('age', 'bmi')]
     cont = np.nan_to_num(np.stack(cols, 1), nan=0., posinf=0., neginf=0.).astype(np.float32)
-    return EncodedMeta(_ids(cycles.device, DEVICE_VOCAB, 'device', cycles), _ids(cycles.site, SITE_VOCAB, 'site', cycles), cont)
+    return EncodedMeta(_ids(cycles.device, DEVICE_VOCAB, 'device', cycles),
+                       _ids(cycles.site, SITE_VOCAB, 'site', cycles), cont)
 
 def save_encoder(enc: MetadataEncoder, # a fitted encoder
                  path: str|Path,       # the JSON file to write
@@ -237,7 +244,8 @@ class CycleDataset(Dataset):
                 ):
         self.cache, self.cfg, self.augment = cache, cfg, augment if (augment is not None and augment.wave) else None
         if self.augment is not None and not cache.meta['waves']:
-            raise ValueError(f'{cache.path}: waveform augmentation needs cached waveforms; prepare with frontend.store_wave: true')
+            raise ValueError(f'{cache.path}: waveform augmentation needs cached waveforms; '
+                             'prepare with frontend.store_wave: true')
         self.cycles = cycles.reset_index(drop=True)
         self.split, self.row = self.cycles.split.astype(str).to_numpy(), self.cycles.row.to_numpy()
         self.meta = encode(encoder, unknown(self.cycles, hide))
@@ -288,7 +296,7 @@ class Data:
 
 def build_data(cache: FeatureCache|str|Path,       # an opened cache, or a cache folder made by `prepare`
                cfg: DataConfig = DataConfig(),     # split, labels and metadata options
-               augment: AugmentConfig|None = None, # waveform augmentation of the training part (used when `augment.wave`)
+               augment: AugmentConfig|None = None, # waveform augmentation of the training part (when `augment.wave`)
               ) -> Data:
     "Open a cache, split it, fit the metadata encoder on the training part, and build the datasets."
     cache = cache if isinstance(cache, FeatureCache) else FeatureCache.open(cache)
@@ -297,7 +305,8 @@ def build_data(cache: FeatureCache|str|Path,       # an opened cache, or a cache
     enc = MetadataEncoder.fit(cycles[cycles.part == 'train'], cfg.missing_flags)
     hide = tuple(set(cfg.hide) | ({'device'} if cfg.unseen_device else set()))  # a held-out device is unknown
     drop = {f: getattr(cfg, f'drop_{f}') for f in FACTORS}
-    def part(p, **kw): return CycleDataset(cache, cycles[cycles.part == p], cfg, enc, **kw) if (cycles.part == p).any() else None
+    def part(p, **kw):
+        return CycleDataset(cache, cycles[cycles.part == p], cfg, enc, **kw) if (cycles.part == p).any() else None
     return Data(cache, cycles, enc, part('train', augment=augment, drop=drop), part('val'), part('test', hide=hide),
                 parts.attrs.get('note'))
 

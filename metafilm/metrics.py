@@ -12,7 +12,7 @@ __all__ = ['BIT_GRID', 'BINARY_GRID', 'predict_classes', 'icbhi_scores', 'as_two
            'bootstrap_score', 'evaluate', 'plot_confusion']
 
 # %% ../nbs/08_metrics.ipynb #9615fb3b
-def predict_classes(probs: np.ndarray,         # (n, 2) bit probabilities, (n,) or (n, 1) abnormal probability, or (n, 4) softmax
+def predict_classes(probs: np.ndarray,         # (n, 2) bit probabilities, (n,)|(n, 1) P(abnormal), or (n, 4) softmax
                     thresholds=(0.5, 0.5),     # (t_C, t_W) for bits, or t for one output; ignored for softmax
                    ) -> np.ndarray:
     "Predicted class per cycle: 0..3 (4-class) or 0/1 (2-class)."
@@ -38,13 +38,17 @@ def icbhi_scores(y_true,         # true class per cycle: 0..3 (normal, crackle, 
     np.add.at(cm, (t, p), 1)
     sp = _ratio(cm[0, 0], cm[0].sum())
     se = _ratio(np.trace(cm) - cm[0, 0], cm[1:].sum())
-    out = dict(sp=100 * sp, se=100 * se, score=100 * (sp + se) / 2, accuracy=100 * _ratio(np.trace(cm), cm.sum()), n=int(cm.sum()), confusion=cm)
+    out = dict(sp=100 * sp, se=100 * se, score=100 * (sp + se) / 2, accuracy=100 * _ratio(np.trace(cm), cm.sum()),
+               n=int(cm.sum()), confusion=cm)
     for k, name in enumerate(names):
         prec = cm[k, k] / cm[:, k].sum() if cm[:, k].sum() else np.nan
         rec = cm[k, k] / cm[k].sum() if cm[k].sum() else np.nan
-        f1 = 2 * prec * rec / (prec + rec) if np.isfinite(prec) and np.isfinite(rec) and prec + rec > 0 else (0.0 if np.isfinite(prec) and np.isfinite(rec) else np.nan)
-        out |= {f'precision_{name}': 100 * prec, f'recall_{name}': 100 * rec, f'f1_{name}': 100 * f1, f'support_{name}': int(cm[k].sum())}
-    out['macro_f1'] = float(np.nanmean([out[f'f1_{n}'] for n in names])) if any(np.isfinite(out[f'f1_{n}']) for n in names) else np.nan
+        f1 = (2 * prec * rec / (prec + rec) if np.isfinite(prec) and np.isfinite(rec) and prec + rec > 0
+              else (0.0 if np.isfinite(prec) and np.isfinite(rec) else np.nan))
+        out |= {f'precision_{name}': 100 * prec, f'recall_{name}': 100 * rec, f'f1_{name}': 100 * f1,
+                f'support_{name}': int(cm[k].sum())}
+    out['macro_f1'] = (float(np.nanmean([out[f'f1_{n}'] for n in names]))
+                       if any(np.isfinite(out[f'f1_{n}']) for n in names) else np.nan)
     return out
 
 def as_two_class(y4, # 4-class labels or predictions, 0 = normal
@@ -56,9 +60,9 @@ def as_two_class(y4, # 4-class labels or predictions, 0 = normal
 BIT_GRID = np.round(np.arange(0.10, 0.601, 0.05), 2)
 BINARY_GRID = np.round(np.arange(0.10, 0.901, 0.05), 2)
 
-def tune_thresholds(probs: np.ndarray,         # (n, 2) bit probabilities, (n,) or (n, 1) abnormal probability, or (n, 4) softmax
+def tune_thresholds(probs: np.ndarray,         # (n, 2) bit probabilities, (n,)|(n, 1) P(abnormal), or (n, 4) softmax
                     y_true,                    # true class per cycle: 0..3 for bits or softmax, 0/1 for one output
-                    min_se: float|None = None, # lowest acceptable Se, %; None: 45 (bits) or 40 (one output); unused for softmax
+                    min_se: float|None = None, # minimum Se, %; None: 45 (bits) or 40 (one output); unused for softmax
                    ) -> tuple:
     "The reference's grid search: (thresholds, score at them) maximising the ICBHI score subject to a minimum Se."
     p = np.asarray(probs, float)
@@ -83,7 +87,8 @@ def group_scores(y_true,         # true class per cycle
     g = pd.Series(np.asarray(groups, object)).astype(str)
     t, p = np.asarray(y_true), np.asarray(y_pred)
     rows = {k: icbhi_scores(t[idx], p[idx], n_cls) for k, idx in g.groupby(g).indices.items()}
-    return pd.DataFrame({k: {m: v[m] for m in ('sp', 'se', 'score', 'n')} for k, v in rows.items()}).T.astype({'n': int})
+    return pd.DataFrame({k: {m: v[m] for m in ('sp', 'se', 'score', 'n')}
+                         for k, v in rows.items()}).T.astype({'n': int})
 
 # %% ../nbs/08_metrics.ipynb #4ea3c613
 def bootstrap_score(y_true,              # true class per cycle
@@ -101,7 +106,8 @@ def bootstrap_score(y_true,              # true class per cycle
     draws = (np.concatenate([rows[i] for i in rng.choice(ids, len(ids))]) for _ in range(n_boot))
     scores = [icbhi_scores(t[idx], p[idx], n_cls)['score'] for idx in draws]
     lo, hi = np.percentile(scores, [100 * (1 - ci) / 2, 100 * (1 + ci) / 2])
-    return dict(score=icbhi_scores(t, p, n_cls)['score'], lo=float(lo), hi=float(hi), n_patients=len(ids), n_boot=n_boot)
+    return dict(score=icbhi_scores(t, p, n_cls)['score'], lo=float(lo), hi=float(hi),
+                n_patients=len(ids), n_boot=n_boot)
 
 # %% ../nbs/08_metrics.ipynb #cd3ba519
 def evaluate(probs,               # (n, outputs) probabilities

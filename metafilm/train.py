@@ -245,7 +245,8 @@ def setup(cfg: Config,                   # the resolved experiment config
     cfg.model.ast = check_weights(cfg.model.ast)  # a missing or mismatched checkpoint stops here, before any work
     rank, world, device = dist_setup(tr)
     if device.type == 'cuda': torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
-    run, lock = claim_run(cfg, run_dir, resume, overwrite) if rank == 0 else (Path(run_dir or Path(tr.runs)/tr.name), None)
+    run, lock = (claim_run(cfg, run_dir, resume, overwrite) if rank == 0
+                 else (Path(run_dir or Path(tr.runs)/tr.name), None))
     seed_everything(tr.seed)
     data = _data(cfg, rank, world, progress)
     dl = loaders(data, cfg.data, seed=tr.seed, rank=rank, world=world)
@@ -253,15 +254,18 @@ def setup(cfg: Config,                   # the resolved experiment config
     net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
     if tr.compile: net = torch.compile(net)
     crit = make_criterion(data.train.labels, tr.sensitivity_bias).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr_at(0, tr), weight_decay=tr.weight_decay, fused=device.type == 'cuda')
+    opt = torch.optim.AdamW(model.parameters(), lr=lr_at(0, tr), weight_decay=tr.weight_decay,
+                            fused=device.type == 'cuda')
     precision = resolve_precision(tr.amp, device)
     scaler = torch.amp.GradScaler(device.type, enabled=precision == 'fp16')
     r = Run(cfg, run, data, dl, model, net, opt, scaler, crit, device, precision, _fresh_state(),
             rank=rank, world=world, progress=progress, lock=lock)
-    if r.sel != tr.selection: r.say(f'note: no validation split ({data.note or "data.val_fraction = 0"}): selecting on the test split')
+    if r.sel != tr.selection:
+        r.say(f'note: no validation split ({data.note or "data.val_fraction = 0"}): selecting on the test split')
     if r.main: _write_run_files(r, resume)
     if resume: _restore(r)
-    r.tracker, r.mark = Tracker(cfg, r.state.get('mlflow_run'), parent=parent, on=tr.mlflow and r.main), time.perf_counter()
+    r.tracker, r.mark = (Tracker(cfg, r.state.get('mlflow_run'), parent=parent, on=tr.mlflow and r.main),
+                         time.perf_counter())
     r.state['mlflow_run'], r.state['mlflow_uri'] = r.tracker.run_id, r.tracker.uri
     return r
 
@@ -416,7 +420,8 @@ def _write_results(r: Run, out: dict, rows, p: dict, pred):
     (r.dir/'metrics.json').write_text(json.dumps(out, indent=1, default=float))
     cols = rows[['recording', 'cycle', 'pid', 'device', 'site']].reset_index(drop=True)
     probs = pd.DataFrame(p['probs'], columns=[f'p{i}' for i in range(p['probs'].shape[1])])
-    pd.concat([cols.assign(target=p['target'], pred=pred), probs], axis=1).to_csv(r.dir/'test_predictions.csv', index=False)
+    (pd.concat([cols.assign(target=p['target'], pred=pred), probs], axis=1)
+       .to_csv(r.dir/'test_predictions.csv', index=False))
     r.tracker.tags({f'provenance.{k}': v for k, v in flatten(out['provenance']).items()})
 
 def file_sha1(path: Path) -> str:
