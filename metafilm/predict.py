@@ -109,8 +109,9 @@ def vocab_name(value: str|None,  # what the user typed (None: not given)
     if value.lower() in ('unknown', '<unk>'): return '<unk>'
     known = [v for v in vocab if v != '<unk>']
     hit = {v.lower(): v for v in known}.get(value.lower())
-    if hit is None: raise PredictError(f"{option} {value!r}: not one the model knows ({', '.join(known)}), or 'unknown' "
-                                       f"for one it never saw")
+    if hit is None:
+        raise PredictError(f"{option} {value!r}: not one the model knows ({', '.join(known)}), or 'unknown' "
+                           f"for one it never saw")
     return hit
 
 # %% ../nbs/12_predict.ipynb #7f8f16df
@@ -130,7 +131,8 @@ def _metadata(wav: Path, device, site, age: float, bmi: float, enc) -> tuple:
         if not np.isnan(v) and not lo <= v <= hi:
             raise PredictError(f'--{what} {v:g}: outside {lo}–{hi}; leave it out to take the training median')
         got[what] = (v, 'given') if not np.isnan(v) else (enc.median[what], 'imputed with the training median')
-    note = f'{wav.name}: ' + ', '.join(f'{k} {v if isinstance(v, str) else f"{v:g}"} ({s})' for k, (v, s) in got.items())
+    show = lambda v: v if isinstance(v, str) else f'{v:g}'
+    note = f'{wav.name}: ' + ', '.join(f'{k} {show(v)} ({s})' for k, (v, s) in got.items())
     return got['device'][0], got['site'][0], note
 
 # %% ../nbs/12_predict.ipynb #dfbc6505
@@ -138,16 +140,18 @@ def _cycles(wav: Path, window: float) -> tuple:
     "(cycle spans within the audio, where they came from, notes on cycles skipped or cut)."
     try: dur = sf.info(str(wav)).duration
     except Exception as e: raise PredictError(f'{wav}: unreadable audio ({type(e).__name__}: {e})') from None
-    if dur < MIN_SECONDS: raise PredictError(f'{wav}: {dur:.3f} s of audio, too short to score (at least {MIN_SECONDS} s)')
+    if dur < MIN_SECONDS:
+        raise PredictError(f'{wav}: {dur:.3f} s of audio, too short to score (at least {MIN_SECONDS} s)')
     txt, notes, spans = wav.with_suffix('.txt'), [], []
     if not txt.exists():
         if not window > 0: raise PredictError(f'--window {window:g}: must be more than 0 s')
-        starts = np.arange(0, dur, window)
-        return [(s, min(s + window, dur)) for s in starts if min(s + window, dur) - s >= MIN_SECONDS], f'{window:g} s windows', []
+        spans = [(s, min(s + window, dur)) for s in np.arange(0, dur, window)]
+        return [(a, b) for a, b in spans if b - a >= MIN_SECONDS], f'{window:g} s windows', []
     for r in read_annotation(txt).itertuples():
-        if r.start >= dur: notes.append(f'{txt.name}:{r.line}: cycle {r.start:g}–{r.end:g} s starts after the audio ends '
-                                        f'({dur:.2f} s): skipped, not scored'); continue
-        if r.end > dur: notes.append(f'{txt.name}:{r.line}: cycle {r.start:g}–{r.end:g} s is cut at the end of the audio ({dur:.2f} s)')
+        where = f'{txt.name}:{r.line}: cycle {r.start:g}–{r.end:g} s'
+        if r.start >= dur:
+            notes.append(f'{where} starts after the audio ends ({dur:.2f} s): skipped, not scored'); continue
+        if r.end > dur: notes.append(f'{where} is cut at the end of the audio ({dur:.2f} s)')
         spans.append((r.start, min(r.end, dur)))
     if not spans: raise PredictError(f'{txt}: no annotated cycle lies within the audio ({dur:.2f} s)')
     return spans, txt.name, notes
@@ -188,7 +192,8 @@ def predict_recordings(run: str|Path,            # a trained run directory
     model, cfg, best = trained_model(run)
     stats = json.loads((run/'frontend_stats.json').read_text())['norm_stats']
     ctx = dict(model=model, cfg=cfg, thresholds=best['thresholds'], encoder=load_encoder(run/'metadata_encoder.json'),
-               stats=tuple(stats) if stats else None, precision=precision, names=CLASSES4 if cfg.data.n_cls == 4 else CLASSES2)
+               stats=tuple(stats) if stats else None, precision=precision,
+               names=CLASSES4 if cfg.data.n_cls == 4 else CLASSES2)
     todo, notes = [], []
     for wav in map(Path, wavs):  # every input checked before any is scored
         dev, st, note = _metadata(wav, device, site, age, bmi, ctx['encoder'])
