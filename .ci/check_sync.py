@@ -12,8 +12,27 @@ def _diff(a, b):
     fb = {p.relative_to(b) for p in b.rglob('*') if p.is_file() and '__pycache__' not in p.parts}
     return sorted(str(p) for p in fa ^ fb) + sorted(str(p) for p in fa & fb if not filecmp.cmp(a/p, b/p, shallow=False))
 
+def _mixed_imports(nbs: Path) -> list:
+    "Test cells that import and also do other work: the docs build (nbdev, Quarto) runs every import cell on its own."
+    import ast, json
+    out = []
+    for nb in sorted(nbs.glob('*.ipynb')):
+        cells = [''.join(c['source']) for c in json.loads(nb.read_text())['cells'] if c['cell_type'] == 'code']
+        if not any(c.lstrip().startswith(('#| export', '#|export')) for c in cells): continue  # no API docs: not run
+        for i, src in enumerate(cells):
+            if src.lstrip().startswith(('#| export', '#|export')): continue
+            try: body = ast.parse(src).body
+            except SyntaxError: continue
+            imports = [n for n in body if isinstance(n, (ast.Import, ast.ImportFrom))]
+            other = [n for n in body if n not in imports and 'matplotlib.use' not in ast.unparse(n)]
+            if imports and other: out.append(f'{nb.name} code cell {i + 1}')
+    return out
+
 def main():
     bad = []
+    if m := _mixed_imports(root/'nbs'):
+        bad.append('cells mix imports with other code, which the docs build runs out of context '
+                   "(move the imports to the notebook's import cell): " + ', '.join(m))
     bin_ = Path(sys.executable).parent
     with tempfile.TemporaryDirectory() as td:
         td = Path(td)
