@@ -266,9 +266,10 @@ def validate(cfg: Config,    # a typed config
 
 # %% ../nbs/09_config.ipynb #3fa7d23a
 def _resolve(p, origin_file: str):
-    "A path relative to the config file that set it."
-    if p is None or origin_file in ('', 'the command line') or Path(p).is_absolute(): return p
-    return str((Path(origin_file).parent/p).resolve())
+    "A path made absolute: relative to the config file that set it; from the command line or a default, to the cwd."
+    if not p or Path(p).is_absolute(): return p
+    base = Path.cwd() if origin_file in ('', 'the command line') else Path(origin_file).parent
+    return str((base/p).resolve())
 
 def _reconcile(cfg: Config, m: dict, origin: dict):
     "Derived settings: outputs from the labels, the input size from the frontend, waveform caching, continuous inputs."
@@ -295,12 +296,10 @@ def load_config(path: str|Path|None = None, # a YAML experiment (or None for the
     origin[''] = str(Path(path).resolve()) if path else 'the defaults'
     d = apply_overrides(d, overrides, origin)
     _check(Config, d, '', origin)
-    for key in ('data.root', 'data.cache', 'model.ast.weights'):
-        *parents, last = key.split('.')
-        node = d
-        for p in parents: node = node.get(p, {}) if isinstance(node, dict) else {}
-        if isinstance(node, dict) and node.get(last): node[last] = _resolve(node[last], origin.get(key, ''))
     cfg = _build(Config, d, '', origin)
+    for sec, key in ((cfg.data, 'data.root'), (cfg.data, 'data.cache'), (cfg.model.ast, 'model.ast.weights')):
+        name = key.rsplit('.', 1)[1]
+        setattr(sec, name, _resolve(getattr(sec, name), origin.get(key, '')))
     cfg.source = origin['']
     _reconcile(cfg, d.get('model', {}), origin)
     if not cfg.train.name: cfg.train.name = Path(path).stem if path else 'default'

@@ -164,7 +164,8 @@ def load_study(path: str|Path,               # the study YAML
     "Read a study and check every arm's config; a wrong key or arm is an error naming it, before any run."
     path = Path(path).resolve()
     try: d = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as e: raise StudyError(f'{path}: cannot read the study ({e})') from None
+    except OSError as e: raise StudyError(f'{path}: cannot read the study ({e.strerror})') from None
+    except yaml.YAMLError as e: raise StudyError(f'{path}: cannot read the study ({e})') from None
     known = {'name', 'config', 'seeds', 'reference', 'overrides', 'arms', 'compare', 'folder', 'synth', 'description'}
     if not isinstance(d, dict) or not d.get('arms') or set(d) - known:
         raise StudyError(f'{path}: a study needs name, config and arms (known keys: {", ".join(sorted(known))})')
