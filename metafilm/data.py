@@ -15,9 +15,9 @@ from .frontend import FeatureCache, prepare
 from .augment import AugmentConfig, augmented_features
 
 # %% auto #0
-__all__ = ['FACTORS', 'DataConfig', 'class_index', 'label_targets', 'DataError', 'assign_parts', 'MetadataEncoder', 'EncodedMeta',
-           'encode', 'save_encoder', 'load_encoder', 'unknown', 'CycleDataset', 'Data', 'build_data', 'setup_data',
-           'BalancedSampler', 'loaders']
+__all__ = ['FACTORS', 'RECORDING_META', 'DataConfig', 'class_index', 'label_targets', 'DataError', 'assign_parts',
+           'MetadataEncoder', 'EncodedMeta', 'encode', 'save_encoder', 'load_encoder', 'unknown', 'shuffle_metadata',
+           'CycleDataset', 'Data', 'build_data', 'setup_data', 'BalancedSampler', 'loaders']
 
 # %% ../nbs/04_data.ipynb #379a586b
 FACTORS = ('device', 'site', 'continuous')  # what metadata dropout and hiding act on
@@ -44,6 +44,7 @@ class DataConfig:
     drop_device: float = 0.0       # metadata dropout: chance a training cycle's device is given as <unk>
     drop_site: float = 0.0         # ... its site as <unk>
     drop_continuous: float = 0.0   # ... its age and BMI as missing (imputed, flagged)
+    shuffle_metadata: bool = False # negative control: each recording gets another's metadata (seeded by train.seed)
 
     def __post_init__(self):
         if self.n_cls not in (2, 4): raise ValueError(f'data.n_cls: {self.n_cls} (expected 2 or 4)')
@@ -231,6 +232,22 @@ def unknown(cycles: pd.DataFrame, # cycles with device, site, age, bmi
         else: out[f] = '<unk>'
     return out
 
+# %% ../nbs/04_data.ipynb #77b4bf1b
+RECORDING_META = ('device', 'site', 'age', 'bmi')  # a recording's metadata; the duration belongs to each cycle
+
+def shuffle_metadata(cycles: pd.DataFrame, # one part's cycles: recording, device, site, age, bmi, duration
+                     seed: int,            # same seed, same permutation
+                    ) -> pd.DataFrame:
+    "The cycles with each recording's metadata taken from another recording, and the durations permuted."
+    rng = np.random.default_rng(seed)
+    recs = cycles.recording.drop_duplicates().to_numpy()
+    donor = pd.Series(rng.permutation(recs), index=recs)[cycles.recording].to_numpy()
+    first = cycles.drop_duplicates('recording').set_index('recording')
+    out = cycles.copy()
+    for col in RECORDING_META: out[col] = first[col].reindex(donor).to_numpy()
+    out['duration'] = rng.permutation(cycles.duration.to_numpy())
+    return out
+
 # %% ../nbs/04_data.ipynb #ab5a6133
 class CycleDataset(Dataset):
     "One part of a prepared cache as items {fbank, device, site, cont, label, target, index}."
@@ -241,6 +258,7 @@ class CycleDataset(Dataset):
                  augment: AugmentConfig|None = None, # waveform augmentation (training part only)
                  hide: tuple = (),                # factors every item gives as unknown (`data.hide`, test part)
                  drop: dict|None = None,          # {factor: probability} of metadata dropout (training part)
+                 shuffle: int|None = None,        # seed of `shuffle_metadata` (a negative control); None: true metadata
                 ):
         self.cache, self.cfg, self.augment = cache, cfg, augment if (augment is not None and augment.wave) else None
         if self.augment is not None and not cache.meta['waves']:
@@ -248,9 +266,10 @@ class CycleDataset(Dataset):
                              'prepare with frontend.store_wave: true')
         self.cycles = cycles.reset_index(drop=True)
         self.split, self.row = self.cycles.split.astype(str).to_numpy(), self.cycles.row.to_numpy()
-        self.meta = encode(encoder, unknown(self.cycles, hide))
+        seen = self.cycles if shuffle is None else shuffle_metadata(self.cycles, shuffle)  # what the model is told
+        self.meta = encode(encoder, unknown(seen, hide))
         self.drop = {f: p for f, p in (drop or {}).items() if p > 0}
-        self.unknown = encode(encoder, unknown(self.cycles, FACTORS)) if self.drop else None
+        self.unknown = encode(encoder, unknown(seen, FACTORS)) if self.drop else None
         self.labels, self.targets = label_targets(self.cycles, cfg), class_index(self.cycles, cfg.n_cls)
         self._feats = {}
         self.front = cache.frontend
@@ -297,6 +316,7 @@ class Data:
 def build_data(cache: FeatureCache|str|Path,       # an opened cache, or a cache folder made by `prepare`
                cfg: DataConfig = DataConfig(),     # split, labels and metadata options
                augment: AugmentConfig|None = None, # waveform augmentation of the training part (when `augment.wave`)
+               seed: int = 0,                      # seed of the metadata permutation (with `data.shuffle_metadata`)
               ) -> Data:
     "Open a cache, split it, fit the metadata encoder on the training part, and build the datasets."
     cache = cache if isinstance(cache, FeatureCache) else FeatureCache.open(cache)
@@ -305,8 +325,10 @@ def build_data(cache: FeatureCache|str|Path,       # an opened cache, or a cache
     enc = MetadataEncoder.fit(cycles[cycles.part == 'train'], cfg.missing_flags)
     hide = tuple(set(cfg.hide) | ({'device'} if cfg.unseen_device else set()))  # a held-out device is unknown
     drop = {f: getattr(cfg, f'drop_{f}') for f in FACTORS}
+    sh = seed if cfg.shuffle_metadata else None
     def part(p, **kw):
-        return CycleDataset(cache, cycles[cycles.part == p], cfg, enc, **kw) if (cycles.part == p).any() else None
+        return (CycleDataset(cache, cycles[cycles.part == p], cfg, enc, shuffle=sh, **kw)
+                if (cycles.part == p).any() else None)
     return Data(cache, cycles, enc, part('train', augment=augment, drop=drop), part('val'), part('test', hide=hide),
                 parts.attrs.get('note'))
 
@@ -317,7 +339,7 @@ def setup_data(cfg,                    # an experiment config (`metafilm.config.
               ) -> Data:
     "Prepare the feature cache a config describes (a no-op when up to date) and build its datasets."
     cache = prepare(cfg.data.root, cfg.frontend, cfg.data.cache, progress=progress)
-    return build_data(cache, cfg.data, cfg.augment if augment and cfg.augment.enabled else None)
+    return build_data(cache, cfg.data, cfg.augment if augment and cfg.augment.enabled else None, cfg.train.seed)
 
 # %% ../nbs/04_data.ipynb #d62b25e6
 class BalancedSampler(Sampler):
