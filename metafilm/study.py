@@ -15,8 +15,9 @@ from .tracking import Tracker, experiment_name
 from .train import fit
 
 # %% auto #0
-__all__ = ['fit_seeds', 'mean_interval', 'sign_flip_p', 'paired_bootstrap', 'verdict', 'StudyError', 'Study', 'load_study',
-           'study_runs', 'run_status', 'run_study', 'arm_summary', 'compare_arms', 'plot_study', 'summarise_study']
+__all__ = ['fit_seeds', 'mean_interval', 'sign_flip_p', 'paired_bootstrap', 'finding', 'verdict', 'compare_pair', 'StudyError',
+           'Study', 'load_study', 'study_runs', 'run_status', 'run_study', 'arm_summary', 'compare_arms',
+           'check_controls', 'plot_study', 'summarise_study']
 
 # %% ../nbs/14_study.ipynb #d5e47536
 def fit_seeds(cfg: Config,                   # the experiment; seeds train.seed, train.seed + 1, ...
@@ -102,6 +103,14 @@ def paired_bootstrap(a: list,            # per seed, an arm's test predictions (
     return dict(mean=mean, lo=float(lo), hi=float(hi), patients=len(pids))
 
 # %% ../nbs/14_study.ipynb #0acf94d7
+def finding(seeds: dict,       # `mean_interval` of the paired differences
+            boot: dict|None,   # `paired_bootstrap`, or None
+           ) -> int:
+    "+1 or −1 when every interval lies above or below zero (with at least two seeds), else 0: no difference shown."
+    if seeds['n'] < 2: return 0
+    ivs = [(seeds['lo'], seeds['hi'])] + ([(boot['lo'], boot['hi'])] if boot else [])
+    return 1 if all(lo > 0 for lo, _ in ivs) else -1 if all(hi < 0 for _, hi in ivs) else 0
+
 def verdict(arm: str, ref: str,     # the compared arm and the reference, as printed
             seeds: dict,            # `mean_interval` of the paired differences
             p: float,               # sign-flip p-value
@@ -110,15 +119,30 @@ def verdict(arm: str, ref: str,     # the compared arm and the reference, as pri
     "A plain-language verdict: a difference is called real only when no interval covers zero."
     d = f"{seeds['mean']:+.1f} points"
     if seeds['n'] < 2: return f'{arm} vs {ref}: {d} on one seed; no interval, no verdict.'
-    ivs = [(seeds['lo'], seeds['hi'])] + ([(boot['lo'], boot['hi'])] if boot else [])
-    side = 1 if all(lo > 0 for lo, _ in ivs) else -1 if all(hi < 0 for _, hi in ivs) else 0
-    floor = 2 / 2 ** seeds['n']
+    side, floor = finding(seeds, boot), 2 / 2 ** seeds['n']
     p_txt = f'sign-flip p = {p:.2f}'
     if floor >= 0.05: p_txt += f' (the smallest possible with {seeds["n"]} seeds is {floor:.2f})'
     how = f"95 % interval over seeds [{seeds['lo']:+.1f}, {seeds['hi']:+.1f}]" + \
           (f", over patients [{boot['lo']:+.1f}, {boot['hi']:+.1f}]" if boot else '')
     if side == 0: return f'{arm} vs {ref}: {d}; {how}; {p_txt}. No difference shown: an interval covers zero.'
     return f"{arm} scores {'higher' if side > 0 else 'lower'} than {ref}: {d}; {how}; {p_txt}."
+
+# %% ../nbs/14_study.ipynb #d0e44066
+def compare_pair(arm: str, ref: str,      # the compared arm and its reference, as printed
+                 a: pd.Series,            # the arm's Score per seed (index: seed)
+                 b: pd.Series,            # the reference's Score per seed
+                 preds_a: list|None = None, # test predictions of the arm, one per common seed in order (or None)
+                 preds_b: list|None = None, # the reference's, for the same seeds
+                ) -> dict:
+    "The paired comparison of two arms over their common seeds: difference, intervals, p, finding and verdict."
+    seeds = sorted(set(a.index) & set(b.index))
+    d = (a[seeds] - b[seeds]).to_numpy()
+    mi, p = mean_interval(d, bounds=(-100, 100)), sign_flip_p(d)
+    boot = paired_bootstrap(preds_a, preds_b) if preds_a and preds_b else None
+    say = verdict(arm, ref, mi, p, boot) + ('' if boot else ' (different test sets: no patient bootstrap)')
+    return dict(arm=arm, reference=ref, seeds=len(seeds), diff=mi['mean'], lo=mi['lo'], hi=mi['hi'], p=p,
+                patients_lo=boot['lo'] if boot else np.nan, patients_hi=boot['hi'] if boot else np.nan,
+                finding=finding(mi, boot), verdict=say)
 
 # %% ../nbs/14_study.ipynb #89edc64a
 class StudyError(ValueError):
@@ -138,6 +162,7 @@ class Study:
     source: Path                  # the study file
     synth: dict|None = None       # write a synthetic corpus at data.root when there is none
     configs: dict = field(default_factory=dict)  # {arm: its own base config}, for arms that name one
+    controls: dict = field(default_factory=dict) # {'positive'|'negative': [(arm, reference)]}: answers known
 
 # %% ../nbs/14_study.ipynb #72881e5c
 def _words(d) -> list:
@@ -158,6 +183,13 @@ def _pairs(path: Path, d: dict, arms: dict) -> list:
         pairs.append(tuple(map(str, x)))
     return pairs
 
+def _controls(path: Path, d: dict, arms: dict) -> dict:
+    "The study's `controls:` as {'positive': pairs, 'negative': pairs}; anything else is an error saying the form."
+    ctl = d.get('controls') or {}
+    if not isinstance(ctl, dict) or set(ctl) - {'positive', 'negative'}:
+        raise StudyError(f'{path}: controls takes positive and negative, each a list of [arm, reference] pairs')
+    return {k: _pairs(path, {'compare': ctl[k]}, arms) for k in ('positive', 'negative') if ctl.get(k)}
+
 def load_study(path: str|Path,               # the study YAML
                overrides: list|None = None,  # `key=value` for every arm (the command line's), last
               ) -> Study:
@@ -166,7 +198,8 @@ def load_study(path: str|Path,               # the study YAML
     try: d = yaml.safe_load(path.read_text())
     except OSError as e: raise StudyError(f'{path}: cannot read the study ({e.strerror})') from None
     except yaml.YAMLError as e: raise StudyError(f'{path}: cannot read the study ({e})') from None
-    known = {'name', 'config', 'seeds', 'reference', 'overrides', 'arms', 'compare', 'folder', 'synth', 'description'}
+    known = {'name', 'config', 'seeds', 'reference', 'overrides', 'arms', 'compare', 'controls', 'folder', 'synth',
+             'description'}
     if not isinstance(d, dict) or not d.get('arms') or set(d) - known:
         raise StudyError(f'{path}: a study needs name, config and arms (known keys: {", ".join(sorted(known))})')
     seeds = list(range(d['seeds'])) if isinstance(d.get('seeds', 1), int) else list(d['seeds'])
@@ -178,7 +211,9 @@ def load_study(path: str|Path,               # the study YAML
               _words(d.get('overrides')) + list(overrides or []), Path(), path, d.get('synth'), own)
     cfgs = {a: _arm_config(s, a, seeds[0]) for a in arms}
     same = lambda a: cfgs[a].data.split == cfgs[ref].data.split  # only arms scored on the reference's test set
-    s.compare = [(a, ref) for a in arms if ref is not None and a != ref and same(a)] + _pairs(path, d, arms)
+    s.controls = _controls(path, d, arms)
+    pairs = [(a, ref) for a in arms if ref is not None and a != ref and same(a)] + _pairs(path, d, arms)
+    s.compare = list(dict.fromkeys(pairs + [p for ps in s.controls.values() for p in ps]))
     first = cfgs[next(iter(arms))]
     s.folder = (path.parent/d['folder']).resolve() if d.get('folder') else Path(first.train.runs)/s.name
     return s
@@ -280,15 +315,29 @@ def compare_arms(s: Study, rows: pd.DataFrame) -> pd.DataFrame:
     for arm, ref in s.compare:
         a, b = (rows[rows.arm == x].set_index('seed').score for x in (arm, ref))
         seeds = sorted(set(a.index) & set(b.index))
-        d = (a[seeds] - b[seeds]).to_numpy()
-        mi, p = mean_interval(d, bounds=(-100, 100)), sign_flip_p(d)
         preds = lambda x: [pd.read_csv(s.folder/_slug(x)/f'seed{sd}'/'test_predictions.csv') for sd in seeds]
-        boot = paired_bootstrap(preds(arm), preds(ref)) if seeds else None
-        say = verdict(arm, ref, mi, p, boot) + ('' if boot else ' (different test sets: no patient bootstrap)')
-        out.append(dict(arm=arm, reference=ref, seeds=len(seeds), diff=mi['mean'], lo=mi['lo'], hi=mi['hi'], p=p,
-                        patients_lo=boot['lo'] if boot else np.nan, patients_hi=boot['hi'] if boot else np.nan,
-                        verdict=say))
+        out.append(compare_pair(arm, ref, a, b, *((preds(arm), preds(ref)) if seeds else (None, None))))
     return pd.DataFrame(out)
+
+# %% ../nbs/14_study.ipynb #347c0627
+def check_controls(s: Study,          # the study (its `controls`)
+                   cmp: pd.DataFrame,  # `compare_arms` of its runs
+                  ) -> list:
+    "One line per control: passed or FAILED, with the difference found and what a failure means."
+    out = []
+    for kind, pairs in s.controls.items():
+        for arm, ref in pairs:
+            r = cmp[(cmp.arm == arm) & (cmp.reference == ref)].iloc[0]
+            ok = r.finding == 1 if kind == 'positive' else r.finding == 0
+            what = f"{kind} control, {arm} vs {ref} ({r['diff']:+.1f} points)"
+            if ok: out.append(f"passed: {what}: " + ('found, as planted' if kind == 'positive' else 'nothing found'))
+            elif kind == 'positive':
+                out.append(f'FAILED: {what}: the planted difference was not found, so this study cannot see an '
+                           "effect of that size: read its 'no difference shown' as 'not detectable here'")
+            else:
+                out.append(f'FAILED: {what}: a difference was called where the information was removed: the '
+                           'arms differ in more than that information, or the seeds are too few')
+    return out
 
 # %% ../nbs/14_study.ipynb #54337b00
 def plot_study(rows: pd.DataFrame, summary: pd.DataFrame, title: str = ''):
@@ -332,7 +381,7 @@ def _cells(summary: pd.DataFrame, arms: list, quantities, fmt: str) -> pd.DataFr
     d = d.assign(v=[fmt.format(**r) for r in d.to_dict('records')])
     return d.pivot(index='arm', columns='quantity', values='v').reindex(arms).reset_index()
 
-def _study_md(s: Study, rows, summary, cmp, figure: Path) -> list:
+def _study_md(s: Study, rows, summary, cmp, figure: Path, controls: list) -> list:
     "study.md's lines: the arms' table, the figure, the verdicts, per device and site, every run, provenance."
     main = _cells(summary, list(s.arms), ['sp', 'se', 'score'], '{mean:.1f} ± {std:.1f} [{lo:.1f}, {hi:.1f}]')
     per = _cells(summary, list(s.arms), ':', '{mean:.1f} [{lo:.1f}, {hi:.1f}]')
@@ -340,6 +389,7 @@ def _study_md(s: Study, rows, summary, cmp, figure: Path) -> list:
             'clipped to the 0–100 range of a score].')
     return ([f'# {s.name}', '', head, '', markdown_table(main[['arm', 'sp', 'se', 'score']]), '',
              f'![Score per arm]({figure.name})', '', '## Paired comparisons', ''] + [f'- {v}' for v in cmp.verdict] +
+            (['', '## Controls', ''] + [f'- {l}' for l in controls] if controls else []) +
             ['', '## Score per device and site', '', markdown_table(per), '',
              '## Every run', '', markdown_table(rows, 1), ''] + _footer(s))
 
@@ -349,11 +399,12 @@ def summarise_study(s: Study, progress: bool = True) -> dict:
     summary, cmp = arm_summary(rows), compare_arms(s, rows)
     rows.to_csv(s.folder/'study.csv', index=False); summary.to_csv(s.folder/'study_arms.csv', index=False)
     files = save_figure(plot_study(rows, summary, s.name), s.folder, 'study')
-    lines = _study_md(s, rows, summary, cmp, files[0])
+    controls = check_controls(s, cmp)
+    lines = _study_md(s, rows, summary, cmp, files[0], controls)
     (s.folder/'study.md').write_text('\n'.join(lines) + '\n')
     out = [s.folder/'study.md', s.folder/'study.csv', s.folder/'study_arms.csv'] + files
     cfg = _arm_config(s, next(iter(s.arms)), s.seeds[0])
     tr = Tracker(cfg, name='summary', experiment=s.name, params=False); tr.artifacts(out); tr.end()
     head = lines[:lines.index('## Score per device and site')]
     if progress: print('\n'.join(head) + f'\nwritten: {s.folder/"study.md"}')
-    return dict(rows=rows, summary=summary, comparisons=cmp, files=out)
+    return dict(rows=rows, summary=summary, comparisons=cmp, controls=controls, files=out)
