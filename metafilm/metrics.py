@@ -8,8 +8,8 @@ import numpy as np, pandas as pd
 from .icbhi import CLASSES2, CLASSES4
 
 # %% auto #0
-__all__ = ['BIT_GRID', 'BINARY_GRID', 'predict_classes', 'icbhi_scores', 'as_two_class', 'tune_thresholds', 'group_scores',
-           'bootstrap_score', 'evaluate', 'plot_confusion']
+__all__ = ['COLLAPSED', 'BIT_GRID', 'BINARY_GRID', 'predict_classes', 'icbhi_scores', 'as_two_class', 'collapsed',
+           'tune_thresholds', 'group_scores', 'bootstrap_score', 'evaluate', 'plot_confusion']
 
 # %% ../nbs/08_metrics.ipynb #9615fb3b
 def predict_classes(probs: np.ndarray,         # (n, 2) bit probabilities, (n,)|(n, 1) P(abnormal), or (n, 4) softmax
@@ -55,6 +55,15 @@ def as_two_class(y4, # 4-class labels or predictions, 0 = normal
                 ) -> np.ndarray:
     "4-class labels or predictions as normal (0) / abnormal (1)."
     return (np.asarray(y4) > 0).astype(int)
+
+# %% ../nbs/08_metrics.ipynb #efdd91f2
+COLLAPSED = 30.0  # Sp or Se (%) below this: a run that answers nearly everything the same way
+
+def collapsed(sp: float, # specificity, %
+              se: float, # sensitivity, %
+             ) -> bool:
+    "Whether a result looks collapsed: its specificity or sensitivity below `COLLAPSED` %."
+    return bool(sp < COLLAPSED or se < COLLAPSED)
 
 # %% ../nbs/08_metrics.ipynb #f7a4282f
 BIT_GRID = np.round(np.arange(0.10, 0.601, 0.05), 2)

@@ -13,8 +13,9 @@ from .icbhi import (CLASSES4, DEVICES, SITES, _NAME, child_bmi, parallel_map, wr
 
 # %% auto #0
 __all__ = ['ICBHI_CLASS_COUNTS', 'ICBHI_DEVICE_COUNTS', 'ICBHI_SITE_COUNTS', 'ICBHI_SIZE', 'DEVICE_SR', 'DEVICE_MODE',
-           'ADULT_DIAGNOSES', 'CHILD_DIAGNOSES', 'DEVICE_RESPONSE', 'DEVICE_ARTIFACT', 'SITE_BREATH', 'SYNTH_FILES',
-           'plan_patients', 'plan_recordings', 'render_recording', 'example_cycle', 'plot_examples', 'synth']
+           'ADULT_DIAGNOSES', 'CHILD_DIAGNOSES', 'DEVICE_RESPONSE', 'DEVICE_ARTIFACT', 'SITE_BREATH', 'ALIKE',
+           'ALIKE_SR', 'SYNTH_FILES', 'plan_patients', 'plan_recordings', 'render_recording', 'example_cycle',
+           'plot_examples', 'synth']
 
 # %% ../nbs/01_synth.ipynb #a185ce07
 ICBHI_CLASS_COUNTS = {'train': (2063, 1215, 501, 363), 'test': (1579, 649, 385, 143)}   # normal crackle wheeze both
@@ -196,16 +197,24 @@ def _tone(n: int, sr: float, rng, f0, glide: float, harmonics, amp: float, span=
     return x
 
 # %% ../nbs/01_synth.ipynb #b6a10f74
-def _adventitious(seg: np.ndarray, c, sr: float, dev: str, rng) -> tuple:
+def _wheeze(m: int, sr: float, rng, f0: float) -> np.ndarray:
+    "A wheeze at `f0`: gliding ±10 %, with 2nd and 3rd harmonics, 0.06–0.12 loud, over 40–80 % of the cycle."
+    return _tone(m, sr, rng, f0, 0.1, (1, .5, .25), rng.uniform(0.06, 0.12))
+
+def _adventitious(seg: np.ndarray, c, sr: float, dev: str, rng,
+                  confound: float = 0.,  # > 0: the power check's only artifact, a wheeze on this share of AKG cycles
+                 ) -> tuple:
     "Add one cycle's crackles, wheeze and device artifact into its samples `seg` (in place): (artifact, crackles, f0)."
     m = len(seg)
     art, p_art = DEVICE_ARTIFACT.get(dev, (None, 0.))
+    if confound: art, p_art = ('whine', confound) if dev == ALIKE else (None, 0.)
     k = int(rng.integers(3, 13)) if c.crackle else 0
     if k: seg += _crackles(m, sr, rng, k)
     f0 = float(rng.uniform(150, 600)) if c.wheeze else np.nan
-    if c.wheeze: seg += _tone(m, sr, rng, f0, 0.1, (1, .5, .25), rng.uniform(0.06, 0.12))
+    if c.wheeze: seg += _wheeze(m, sr, rng, f0)
     a = art if rng.random() < p_art else 'none'
-    if a == 'whine':
+    if a == 'whine' and confound: seg += _wheeze(m, sr, rng, float(rng.uniform(150, 600)))
+    elif a == 'whine':
         seg += _tone(m, sr, rng, rng.uniform(400, 500), 0.0, (1,), rng.uniform(0.04, 0.08), span=(0.5, 0.9))
     if a == 'clicks':
         seg += _crackles(m, sr, rng, int(rng.integers(1, 4)), amp=0.35, tau=(2e-4, 6e-4), f=(1500., 3000.), first=1.0)
@@ -220,11 +229,16 @@ def _device(x: np.ndarray, sr: float, dev: str, rng) -> np.ndarray:
     if peak > 0.95: x *= 0.95 / peak
     return x
 
+# %% ../nbs/01_synth.ipynb #5ca07312
+ALIKE = 'AKGC417L'   # with `confound`, every device sounds like this one ...
+ALIKE_SR = 16000     # ... recorded at this rate
+
 # %% ../nbs/01_synth.ipynb #0bef1df6
 def render_recording(cycles: pd.DataFrame, # one recording's rows of `plan_recordings` (times, labels, device, sr)
                      age: float,           # the patient's age, years (NaN allowed)
                      bmi: float,           # the patient's BMI (NaN allowed)
                      seed,                 # an int or numpy SeedSequence: same seed, same samples
+                     confound: float = 0., # > 0: the power check's sounds (every device sounds like the AKG C417L)
                     ) -> tuple:
     "Samples of one recording, and per-cycle truth (artifact kind, number of crackles, wheeze f0)."
     rng = np.random.default_rng(seed)
@@ -237,9 +251,9 @@ def render_recording(cycles: pd.DataFrame, # one recording's rows of `plan_recor
     for c in cycles.itertuples():
         s, e = int(c.start * sr), min(int(c.end * sr), n)
         env[s:e] += 0.05 * g_site * g_bmi * _envelope(e - s)
-        truth.append((c.cycle,) + _adventitious(x[s:e], c, sr, dev, rng))
+        truth.append((c.cycle,) + _adventitious(x[s:e], c, sr, dev, rng, confound))
     x += _fft_filter(rng.standard_normal(n), sr, lambda f: 1 / np.sqrt(1 + (f / fc) ** 4)) * env * 1.5
-    x = _device(x, sr, dev, rng)
+    x = _device(x, sr, ALIKE if confound else dev, rng)
     return x.astype(np.float32), pd.DataFrame(truth, columns=['cycle', 'artifact', 'n_crackles', 'wheeze_f0'])
 
 # %% ../nbs/01_synth.ipynb #4f66e530
@@ -308,16 +322,18 @@ def _clear(out: Path):
 # %% ../nbs/01_synth.ipynb #42c3fc52
 def _render_job(args):
     "Render and write one recording (a worker task)."
-    folder, name, rows, age, bmi, seed = args
-    x, truth = render_recording(rows, age, bmi, seed)
+    folder, name, rows, age, bmi, seed, confound = args
+    x, truth = render_recording(rows, age, bmi, seed, confound)
     write_recording(folder, name, rows, x, int(rows.sr.iloc[0]))
     return truth.assign(recording=name)
 
-def _render_all(db: Path, groups: list, pat: pd.DataFrame, seed: int, workers: int|None, progress: bool) -> list:
+def _render_all(db: Path, groups: list, pat: pd.DataFrame, seed: int, workers: int|None, progress: bool,
+                confound: float = 0.) -> list:
     "Render and write every recording (in parallel, each from its own child of `seed`); their per-cycle truth."
     seeds = np.random.SeedSequence(seed).spawn(len(groups))
     bmi = pat.adult_bmi.fillna(pd.Series(child_bmi(pat.child_weight, pat.child_height), index=pat.index))
-    jobs = [(db, name, g, pat.age[g.pid.iloc[0]], bmi[g.pid.iloc[0]], s) for (name, g), s in zip(groups, seeds)]
+    jobs = [(db, name, g, pat.age[g.pid.iloc[0]], bmi[g.pid.iloc[0]], s, confound)
+            for (name, g), s in zip(groups, seeds)]
     from metafilm.synth import _render_job as work  # the importable copy, also when this runs in a notebook
     bar = tqdm(total=len(jobs), desc=f'synth: {len(jobs)} recordings', unit='rec', disable=not progress)
     try: return list(parallel_map(work, jobs, workers or min(os.cpu_count() or 1, 8), 4, lambda j, r: bar.update()))
@@ -346,6 +362,7 @@ def synth(out: str|Path,           # folder to write the corpus into: new, empty
           seed: int = 0,           # same seed, same corpus, byte for byte
           like_icbhi: bool = False,# ICBHI's full size: 126 patients, 920 recordings, 6,898 cycles
           workers: int|None = None,# processes rendering audio (default: all cores)
+          confound: float = 0.,    # the power check: devices sound alike, the AKG whines like a wheeze on this share
           progress: bool = True,   # show a progress bar
          ) -> Path:
     "Write a synthetic ICBHI-shaped corpus readable by `metafilm.icbhi.load_cycles`; returns its root."
@@ -353,14 +370,17 @@ def synth(out: str|Path,           # folder to write the corpus into: new, empty
     _clear(out)
     rng = np.random.default_rng(seed)
     if like_icbhi: patients = ICBHI_SIZE['patients']
+    if not 0 <= confound <= 1: raise ValueError(f'confound: {confound} (a share of the AKG C417L\'s cycles, 0 to 1)')
     pat = plan_patients(patients, rng, ICBHI_SIZE['recordings'] if like_icbhi else None)
     cyc = plan_recordings(pat, rng, ICBHI_SIZE['cycles'] if like_icbhi else None)
+    if confound: cyc['sr'] = ALIKE_SR
     groups = list(cyc.groupby('recording', sort=False))
     db = out/'ICBHI_final_database'; db.mkdir(parents=True, exist_ok=True)
     files = [f'{db.name}/{name}.{ext}' for name, _ in groups for ext in ('wav', 'txt')] + list(SYNTH_FILES)
     meta = dict(patients=int(patients), seed=seed, like_icbhi=like_icbhi, recordings=len(groups), cycles=len(cyc),
                 device_sr=DEVICE_SR, device_response=DEVICE_RESPONSE, device_artifact=DEVICE_ARTIFACT)
+    if confound: meta['confound'] = confound
     _write_marker(out, meta, files, complete=False)
-    _write_metadata(out, cyc, pat, _render_all(db, groups, pat, seed, workers, progress))
+    _write_metadata(out, cyc, pat, _render_all(db, groups, pat, seed, workers, progress, confound))
     _write_marker(out, meta, files, complete=True)
     return out
