@@ -64,12 +64,14 @@ def cmd_synth(out: Path,                # folder to write (an earlier synthetic 
               seed: int = 0,            # random seed: same seed, same corpus
               like_icbhi: bool = False, # ICBHI's full size: 126 patients, 920 recordings, 6,898 cycles
               workers: int|None = None, # processes rendering audio (default: all cores)
+              confound: float = 0.,     # the power check: devices sound alike, the AKG whines like a wheeze on this share
              ) -> Path:
     "Write a synthetic ICBHI-shaped corpus."
     import json
     from metafilm.synth import synth
     t0 = time.time()
-    root = synth(out, patients=patients, seed=seed, like_icbhi=like_icbhi, workers=workers)
+    root = synth(out, patients=patients, seed=seed, like_icbhi=like_icbhi, workers=workers,
+                 confound=confound)
     size = sum(p.stat().st_size for p in root.rglob('*') if p.is_file())
     m = json.loads((root/'synth.json').read_text())
     print(f"wrote {m['recordings']} recordings, {m['cycles']} cycles of {m['patients']} patients to {root} "
@@ -186,13 +188,18 @@ def cmd_study(study: Path,                 # a study (YAML): config × arms × s
               overrides: list|None = None, # overrides for every arm, e.g. train.epochs=4
               dry_run: bool = False,       # list the runs and their state, train nothing
               shard: str = '1/1',          # i/n: train every n-th run from the i-th (n processes, GPUs or machines)
+              jobs: int|None = None,       # runs trained at once, each in a process (default: the study's jobs, or 1)
              ):
     "Run a study (finished runs skipped, interrupted ones resumed) and write its tables, verdicts and figure."
     from metafilm.study import load_study, run_study
     try: i, n = map(int, shard.split('/')); assert 1 <= i <= n
     except (ValueError, AssertionError):
         raise CLIError(f'--shard {shard}: expected i/n with 1 ≤ i ≤ n, e.g. 1/2') from None
-    out = run_study(load_study(study, overrides), (i, n), dry_run)
+    s = load_study(study, overrides)
+    if jobs is not None:
+        if jobs < 1: raise CLIError(f'--jobs {jobs}: expected a whole number ≥ 1')
+        s.jobs = jobs
+    out = run_study(s, (i, n), dry_run)
     if dry_run: print(out.to_string(index=False))
     return out
 

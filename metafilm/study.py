@@ -16,8 +16,8 @@ from .train import fit
 
 # %% auto #0
 __all__ = ['fit_seeds', 'mean_interval', 'sign_flip_p', 'paired_bootstrap', 'finding', 'verdict', 'compare_pair', 'StudyError',
-           'Study', 'load_study', 'study_runs', 'run_status', 'run_study', 'arm_summary', 'compare_arms',
-           'check_controls', 'plot_study', 'summarise_study']
+           'Study', 'load_study', 'study_runs', 'run_status', 'run_parallel', 'run_study', 'arm_summary',
+           'compare_arms', 'check_controls', 'plot_study', 'summarise_study']
 
 # %% ../nbs/14_study.ipynb #d5e47536
 def fit_seeds(cfg: Config,                   # the experiment; seeds train.seed, train.seed + 1, ...
@@ -163,6 +163,7 @@ class Study:
     synth: dict|None = None       # write a synthetic corpus at data.root when there is none
     configs: dict = field(default_factory=dict)  # {arm: its own base config}, for arms that name one
     controls: dict = field(default_factory=dict) # {'positive'|'negative': [(arm, reference)]}: answers known
+    jobs: int = 1                 # runs trained at once, each in its own process on its share of the cores
 
 # %% ../nbs/14_study.ipynb #72881e5c
 def _words(d) -> list:
@@ -199,7 +200,7 @@ def load_study(path: str|Path,               # the study YAML
     except OSError as e: raise StudyError(f'{path}: cannot read the study ({e.strerror})') from None
     except yaml.YAMLError as e: raise StudyError(f'{path}: cannot read the study ({e})') from None
     known = {'name', 'config', 'seeds', 'reference', 'overrides', 'arms', 'compare', 'controls', 'folder', 'synth',
-             'description'}
+             'description', 'jobs'}
     if not isinstance(d, dict) or not d.get('arms') or set(d) - known:
         raise StudyError(f'{path}: a study needs name, config and arms (known keys: {", ".join(sorted(known))})')
     seeds = list(range(d['seeds'])) if isinstance(d.get('seeds', 1), int) else list(d['seeds'])
@@ -211,7 +212,8 @@ def load_study(path: str|Path,               # the study YAML
               _words(d.get('overrides')) + list(overrides or []), Path(), path, d.get('synth'), own)
     cfgs = {a: _arm_config(s, a, seeds[0]) for a in arms}
     same = lambda a: cfgs[a].data.split == cfgs[ref].data.split  # only arms scored on the reference's test set
-    s.controls = _controls(path, d, arms)
+    s.controls, s.jobs = _controls(path, d, arms), d.get('jobs', 1)
+    if not isinstance(s.jobs, int) or s.jobs < 1: raise StudyError(f'{path}: jobs: {s.jobs!r} (a whole number ≥ 1)')
     pairs = [(a, ref) for a in arms if ref is not None and a != ref and same(a)] + _pairs(path, d, arms)
     s.compare = list(dict.fromkeys(pairs + [p for ps in s.controls.values() for p in ps]))
     first = cfgs[next(iter(arms))]
@@ -260,26 +262,60 @@ def _ensure_corpus(s: Study, progress: bool):
         synth(root, progress=progress, **s.synth)
 
 # %% ../nbs/14_study.ipynb #f6ee1d67
+def _prepare_all(s: Study, progress: bool):
+    "The study's corpus, every arm's feature cache and the MLflow parents, made once before any shard starts."
+    from metafilm.frontend import prepare
+    _ensure_corpus(s, progress)
+    done = set()
+    for a in s.arms:
+        cfg = _arm_config(s, a, s.seeds[0])
+        if (key := (cfg.data.root, cfg.data.cache, repr(cfg.frontend))) in done: continue
+        prepare(cfg.data.root, cfg.frontend, cfg.data.cache, progress=progress); done.add(key)
+    return _parents(s)
+
+def run_parallel(s: Study,               # a loaded study with `jobs` > 1
+                 progress: bool = True,  # the shards' run lines and epoch lines
+                ):
+    "Train the study's runs in `s.jobs` processes at once (shards i/jobs), each on its share of the cores."
+    import os, subprocess, sys
+    _prepare_all(s, progress)
+    threads = str(max(1, (os.cpu_count() or 1) // s.jobs))
+    env = {**os.environ, 'OMP_NUM_THREADS': threads, 'MKL_NUM_THREADS': threads, 'METAFILM_STUDY_SHARD': '1'}
+    cmd = lambda i: [sys.executable, '-m', 'metafilm.cli', 'study', str(s.source), '--shard', f'{i}/{s.jobs}',
+                     '--jobs', '1'] + list(s.overrides)
+    out = None if progress else subprocess.DEVNULL
+    procs = [subprocess.Popen(cmd(i), env=env, stdout=out) for i in range(1, s.jobs + 1)]
+    try: codes = [p.wait() for p in procs]
+    except BaseException:
+        for p in procs: p.terminate()
+        raise
+    bad = [(i, x) for i, x in enumerate(codes, 1) if x]
+    if bad: raise StudyError(f'{s.source}: shard {bad[0][0]}/{s.jobs} stopped (exit {bad[0][1]}); run the study '
+                             'again to resume it')
+
 def run_study(s: Study,                 # a loaded study
               shard: tuple = (1, 1),    # (i, n): this process trains runs i, i + n, i + 2n, ... (1-based)
               dry_run: bool = False,    # list the runs and their state; train nothing
               progress: bool = True,    # one line per run, and each run's epoch lines
              ) -> pd.DataFrame:
     "Train a study's runs (skip finished, resume interrupted), then summarise it when all are finished."
+    import os
     i, n = shard
     mine = [r for j, r in enumerate(study_runs(s)) if j % n == i - 1]
     if dry_run: return pd.DataFrame([dict(arm=r['arm'], seed=r['seed'], state=run_status(r['dir']),
                                           folder=str(r['dir'])) for r in mine])
-    _ensure_corpus(s, progress); parents = _parents(s)
+    if s.jobs > 1 and shard == (1, 1): run_parallel(s, progress); mine = []
+    else: parents = _prepare_all(s, progress)
     for j, r in enumerate(mine, 1):
         state, t0, d = run_status(r['dir']), time.time(), r['dir']
-        print(f"[{j}/{len(mine)}] {r['arm']}, seed {r['seed']}: {state}" + (', skipped' if state == 'finished' else ''),
-              flush=True)
+        print(f"[{j}/{len(mine)}{f' of shard {i}/{n}' if n > 1 else ''}] {r['arm']}, seed {r['seed']}: {state}"
+              + (', skipped' if state == 'finished' else ''), flush=True)
         if state == 'finished': continue
         if state == 'interrupted': m = fit(load_config(d/'config.yaml'), d, resume=True, progress=progress)
         else: m = fit(_arm_config(s, r['arm'], r['seed']), d, overwrite=True, progress=progress,
                       parent=parents[r['arm']])
         print(f"    Score {m['test']['score']:.1f} ({time.time() - t0:.0f} s)", flush=True)
+    if os.environ.get('METAFILM_STUDY_SHARD'): return  # a shard of `run_parallel`: its parent summarises
     if all(run_status(r['dir']) == 'finished' for r in study_runs(s)): return summarise_study(s, progress)
     print(f'{sum(run_status(r["dir"]) != "finished" for r in study_runs(s))} runs of the study are not finished yet')
 
