@@ -56,6 +56,13 @@ def _pandoc() -> list:
     # pandoc 3 replaced --self-contained with --embed-resources --standalone (2.19+ has both)
     return [exe, '--embed-resources', '--standalone'] if major >= 3 else [exe, '--self-contained', '-s']
 
+def _toc_gaps(html: str) -> list:
+    "Ids of the page's sections (h2, h3: pandoc's default toc-depth) that its table of contents does not list."
+    toc = re.search(r'<nav id="TOC".*?</nav>', html, re.S)
+    listed = set(re.findall(r'href="#([^"]+)"', toc.group(0))) if toc else set()
+    body = html[toc.end():] if toc else html
+    return [i for i in re.findall(r'<h[23] id="([^"]+)"', body) if i not in listed]
+
 def main():
     pandoc = _pandoc()
     # nbdev_proc_nbs would try to install Quarto and `pip install -e` into whatever pip is on PATH: call its parts
@@ -66,7 +73,7 @@ def main():
     nbdev.doclinks._build_modidx()
     proc_nbs(get_config().nbs_path, n_workers=0)
     proc, site = root/'_proc', root/'_site'
-    shutil.rmtree(site, ignore_errors=True); site.mkdir()
+    shutil.rmtree(site, ignore_errors=True); site.mkdir(); gaps = []
     order = yaml.safe_load((root/'nbs/sidebar.yml').read_text())['website']['sidebar']['contents']
     nav = ' | '.join(f'<a href="{Path(n).stem}.html">{Path(n).stem}</a>' for n in order)
     for n in order:
@@ -74,12 +81,15 @@ def main():
         out = site/f'{Path(n).stem}.html'
         title = _title(proc/n)
         # self-contained: output images (pandoc's media bag) and linked images become data URIs, so pages open anywhere
-        subprocess.run([*pandoc, '-f', 'ipynb', '-t', 'html5', '--toc', '--resource-path', str(proc), '--metadata', f'title={title}', '-V', f'header-includes={_STYLE}',
+        subprocess.run([*pandoc, '-f', 'ipynb', '-t', 'html5', '--toc', '--lua-filter', str(root/'.ci/markdown_cells.lua'),
+                        '--resource-path', str(proc), '--metadata', f'title={title}', '-V', f'header-includes={_STYLE}',
                         '-V', f'include-before=<nav>{nav}</nav>', '-o', str(out), str(src)], check=True)
         html = out.read_text()
+        if missing := _toc_gaps(html): gaps.append(f'{out.name}: {", ".join(missing)}')
         html = re.sub(r'href="([\w.-]+)\.ipynb(#[^"]*)?"', lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', html)  # chapter links
         out.write_text(html)
         print('wrote', out.relative_to(root))
+    if gaps: sys.exit('make docs: sections missing from the table of contents of ' + '; '.join(gaps))
     print(f'open {site/"index.html"}')
 
 if __name__ == '__main__': main()

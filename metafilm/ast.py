@@ -199,6 +199,8 @@ def read_safetensors(path: str|Path,    # a .safetensors file
 # %% ../nbs/05_ast.ipynb #ccdcb5b7
 _HF_FILES = ('model.safetensors.index.json', 'model.safetensors', 'pytorch_model.bin.index.json', 'pytorch_model.bin')
 _SHARD = re.compile(r'(model|pytorch_model)-\d+-of-\d+(\.safetensors|\.bin)')
+_GET_WEIGHTS = ("download AST's AudioSet weights, audioset_10_10_0.4593.pth (README, 'Pretrained weights'), "
+                'and name them with model.ast.weights=PATH, or train from scratch with model.ast.weights=null')
 
 def _json(path: Path) -> dict:
     "A JSON file's object; unreadable is a CheckpointError naming it."
@@ -217,7 +219,7 @@ def weight_files(path: str|Path, # a checkpoint file, or a Hugging Face model fo
                 ) -> tuple:
     "(weight files to read, the Hugging Face AST config as a dict or None) for `path`; no tensor is read."
     path = Path(path)
-    if not path.exists(): raise CheckpointError(f'{path}: no such file or folder')
+    if not path.exists(): raise CheckpointError(f'{path}: no such file or folder; {_GET_WEIGHTS}')
     if path.is_dir():
         found = [path/n for n in _HF_FILES if (path/n).is_file()]
         if not found:
@@ -438,13 +440,16 @@ def _plan(path: str|Path, own: dict, cfg: ASTConfig, meta: bool) -> tuple:
     fmt, layout = detect_layout(list(sd), str(path))
     out, rep = convert_state_dict(sd, own, fmt, cfg.grid, hf_grid(conf) if conf else None, str(path))
     rep.layout, rep.files = layout, ['config.json'] * (conf is not None) + [f.name for f in files]
-    eps = float(conf.get('layer_norm_eps', 1e-12)) if conf else cfg.norm_eps
-    if conf and eps != ASTConfig.norm_eps:
-        rep.adapted.append(('norm_eps', ASTConfig.norm_eps, eps, "LayerNorm eps: config.json's layer_norm_eps"))
-    if fmt == 'huggingface' and not conf and eps != 1e-12:
-        rep.notes.append(f"no config.json: LayerNorm eps stays {eps:g}; transformers' AST uses 1e-12 "
-                         '(model.ast.norm_eps=1e-12 computes as it does)')
-    return out, rep, eps
+    return out, rep, _eps(conf, fmt, cfg, rep)
+
+def _eps(conf: dict|None, fmt: str, cfg: ASTConfig, rep: LoadReport) -> float:
+    "The LayerNorm eps: config.json's; transformers' 1e-12 for its names without one (unless set); else the config's."
+    if conf: eps, why = float(conf.get('layer_norm_eps', 1e-12)), "config.json's layer_norm_eps"
+    elif fmt == 'huggingface' and cfg.norm_eps in (ASTConfig.norm_eps, 1e-12):  # 1e-12: `check_weights` said so
+        eps, why = 1e-12, "transformers' AST default, as there is no config.json beside the weights"
+    else: return cfg.norm_eps
+    if eps != ASTConfig.norm_eps: rep.adapted.append(('norm_eps', ASTConfig.norm_eps, eps, f'LayerNorm eps: {why}'))
+    return eps
 
 def _require_complete(rep: LoadReport, allow_partial: bool):
     "Refuse a load that leaves backbone tensors at random init, unless `allow_partial`."

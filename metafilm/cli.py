@@ -33,7 +33,9 @@ def _argument(p: argparse.ArgumentParser, par: inspect.Parameter, ann, help: str
     elif typ is bool and par.default is False:
         p.add_argument('--' + par.name.replace('_', '-'), action='store_true', help=help)
     else:
-        shown = '' if par.default is None else f' (default: {par.default})'
+        said = '(default' in (help or '')                                      # the docment states it in words
+        unset = par.default is None or (isinstance(par.default, float) and par.default != par.default)  # None, nan
+        shown = '' if said or unset else f' (default: {par.default})'
         p.add_argument('--' + par.name.replace('_', '-'), type=typ, default=par.default, choices=choices,
                        nargs='+' if many else None, help=(help or '') + shown)
 
@@ -233,7 +235,7 @@ def cmd_demo(out: Path = Path('demo'),   # working folder
             ):
     "Run the pipeline end to end on a small synthetic corpus in `out`."
     print(f'== metafilm demo in {out.resolve()}\n== 1/5 synthesise a small ICBHI-shaped corpus')
-    root = cmd_synth(out/'corpus', patients=patients, seed=seed)
+    root = _demo_corpus(out/'corpus', patients, seed)
     print('\n== 2/5 inspect it')
     cmd_inspect(root)
     cfg_file = _demo_config() if _demo_config().exists() else None
@@ -244,7 +246,16 @@ def cmd_demo(out: Path = Path('demo'),   # working folder
     if no_train or cfg_file is None:
         why = '' if cfg_file else ' (configs/demo.yaml not found: run the demo from a clone to train)'
         print(f'\n== demo done{why}: corpus in {root}, features in {cache}'); return
-    demo_train(out, sets, epochs)
+    res = demo_train(out, sets, epochs)
+    _demo_report(out, [out/'runs'/k.lower() for k in res], res['SoftFiLM'].get('mlflow') or {})
+
+def _demo_corpus(root: Path, patients: int, seed: int) -> Path:
+    "The demo's corpus: the one in `root` when it is complete and was written the same way, else a new one."
+    from metafilm.synth import written
+    if not (m := written(root, patients, seed)): return cmd_synth(root, patients=patients, seed=seed)
+    print(f"reusing the corpus in {root}: {m['recordings']} recordings, {m['cycles']} cycles of {m['patients']} "
+          f"patients, seed {m['seed']} (its synth.json: complete, written the same way)")
+    return root
 
 def _demo_config() -> Path:
     "configs/demo.yaml of the repository this package was installed from (editable install / clone)."
@@ -255,21 +266,22 @@ def _demo_config() -> Path:
 def demo_train(out: Path,                # the demo folder (runs go to out/runs)
                sets: list,              # config overrides pointing at the demo corpus, cache and runs folder
                epochs: int|None = None, # epochs per variant (default: configs/demo.yaml)
-              ):
-    "Train the five variants with the demo config on the corpus and print the comparison tables."
+              ) -> dict:
+    "Train the five variants with the demo config on the corpus, print the comparison tables; {label: metrics}."
     import pandas as pd
     from metafilm.conditioning import METHODS
     from metafilm.config import load_config
     from metafilm.train import fit
     print('\n== 4/5 train the five variants (configs/demo.yaml: tiny AST on CPU), selected on validation, '
           'scored on test')
-    rows, dev, folders = [], {}, []
+    rows, dev, res = [], {}, {}
     for method, row in METHODS.items():
-        folder = row.label.lower(); folders.append(out/'runs'/folder)
+        folder = row.label.lower()
         extra = [f'model.conditioning.method={method}', f'train.name=demo-{folder}']
         extra += [f'train.epochs={epochs}'] if epochs else []
         t0 = time.time()
-        m = fit(load_config(_demo_config(), sets + extra), folders[-1], progress=False, overwrite=True)
+        m = res[row.label] = fit(load_config(_demo_config(), sets + extra), out/'runs'/folder, progress=False,
+                                 overwrite=True)
         t, b = m['test'], m['bootstrap']
         rows.append(dict(method=row.label, Sp=t['sp'], Se=t['se'], Score=t['score'], CI=f"{b['lo']:.1f}-{b['hi']:.1f}",
                          epoch=m['best_epoch'], seconds=round(time.time() - t0)))
@@ -279,17 +291,25 @@ def demo_train(out: Path,                # the demo folder (runs go to out/runs)
     print(pd.DataFrame(rows).round(1).to_string(index=False))
     print('\nScore per device (the Meditron has a wheeze-like artifact and the AKGC417L crackle-like clicks)')
     print(pd.DataFrame(dev).T.round(1).to_string())
-    _demo_report(out, folders)
+    return res
 
 # %% ../nbs/15_cli.ipynb #3118399d
-def _demo_report(out: Path, folders: list):
+def _demo_report(out: Path,    # the demo folder
+                 folders: list, # its run folders
+                 ml: dict,     # the MLflow run of one of them (metrics.json's `mlflow`): where the runs are browsed
+                ):
     "The demo's last step: the report over its runs, and where everything is."
     from metafilm.analysis import report
     print('\n== 5/5 figures of every run (t-SNE against the plain AST) and the report')
-    rep = report(folders, out/'report.md')
-    uri = f'sqlite:///{(out/"runs"/"mlflow.db").resolve()}'
-    print(f'\n== demo done: runs in {out/"runs"} (metafilm evaluate {out/"runs"/"softfilm"}), report {rep}')
-    print(f'   MLflow: {uri}\n   browse: mlflow ui --backend-store-uri {uri}   (then open http://127.0.0.1:5000)')
+    print(_demo_done(out, report(folders, out/'report.md'), ml))
+
+def _demo_done(out: Path, rep: Path, ml: dict) -> str:
+    "The demo's closing lines: where its runs and report are, and commands that run from here to look at them."
+    from metafilm.tracking import browse, executable
+    lines = [f'\n== demo done: runs in {out/"runs"}, report {rep}',
+             f"   a run's scores again: {executable('metafilm', 'metafilm.cli')} evaluate {out/'runs'/'softfilm'}"]
+    if ml.get('run_id'): lines.append(f"   the runs in MLflow: {browse(ml['tracking_uri'], ml['run_id'])}")
+    return '\n'.join(lines)
 
 # %% ../nbs/15_cli.ipynb #4025dfb3
 COMMANDS = (cmd_synth, cmd_inspect, cmd_prepare, cmd_train, cmd_study, cmd_evaluate, cmd_metrics, cmd_predict,
@@ -332,6 +352,7 @@ def parse(argv: list|None) -> argparse.Namespace:
 def main(argv: list|None = None, # arguments (default: sys.argv[1:])
         ) -> int:
     "Entry point of the `metafilm` console script: one line and a non-zero exit for every failure a user can fix."
+    _line_buffered()
     a = parse(argv)
     debug = a.debug or os.environ.get('METAFILM_DEBUG', '') not in ('', '0')
     try: call(a.func, a)
@@ -344,6 +365,11 @@ def main(argv: list|None = None, # arguments (default: sys.argv[1:])
         if debug: traceback.print_exc()
         print(f'metafilm {a.command}: error: {msg}', file=sys.stderr); return 2
     return 0
+
+def _line_buffered():
+    "Write stdout line by line also into a file or a pipe (`metafilm demo > log`), as on a terminal."
+    try: sys.stdout.reconfigure(line_buffering=True)
+    except (AttributeError, ValueError): pass  # not a file's stream (a notebook's, a test's StringIO): as it is
 
 def _quiet_pipe() -> int:
     "The reader of our output went away (`| head`): stop quietly, without the interpreter's complaint at exit."

@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 from torch.utils.data.distributed import DistributedSampler
-from .icbhi import CLASSES4, CONTINUOUS, DEVICE_VOCAB, SITE_VOCAB
+from .icbhi import CLASSES4, CONTINUOUS, DEVICE_VOCAB, SITE_VOCAB, no_release
 from .frontend import FeatureCache, prepare
 from .augment import AugmentConfig, augmented_features
 
 # %% auto #0
 __all__ = ['FACTORS', 'RECORDING_META', 'DataConfig', 'class_index', 'label_targets', 'DataError', 'assign_parts',
            'MetadataEncoder', 'EncodedMeta', 'encode', 'save_encoder', 'load_encoder', 'unknown', 'shuffle_metadata',
-           'CycleDataset', 'Data', 'build_data', 'setup_data', 'BalancedSampler', 'loaders']
+           'CycleDataset', 'Data', 'build_data', 'check_root', 'setup_data', 'BalancedSampler', 'loaders']
 
 # %% ../nbs/04_data.ipynb #379a586b
 FACTORS = ('device', 'site', 'continuous')  # what metadata dropout and hiding act on
@@ -333,11 +333,17 @@ def build_data(cache: FeatureCache|str|Path,       # an opened cache, or a cache
                 parts.attrs.get('note'))
 
 # %% ../nbs/04_data.ipynb #2ff05ddd
+def check_root(cfg: DataConfig, # where the data is
+              ):
+    "Refuse a corpus folder (`data.root`) that is not there, saying where a corpus comes from."
+    if not Path(cfg.root).is_dir(): raise DataError(f'data.root: {no_release(cfg.root)}; or set data.root=PATH')
+
 def setup_data(cfg,                    # an experiment config (`metafilm.config.Config`): its data, frontend, augment
                augment: bool = True,   # waveform augmentation of the training part, when the config enables it
                progress: bool = True,  # report on the feature cache
               ) -> Data:
     "Prepare the feature cache a config describes (a no-op when up to date) and build its datasets."
+    check_root(cfg.data)
     cache = prepare(cfg.data.root, cfg.frontend, cfg.data.cache, progress=progress)
     return build_data(cache, cfg.data, cfg.augment if augment and cfg.augment.enabled else None, cfg.train.seed)
 

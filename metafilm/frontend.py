@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, soundfile as sf, torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
-from .icbhi import SPLITS, cycle_dtypes, find_release, load_cycles, parallel_map
+from .icbhi import Report, SPLITS, cycle_dtypes, find_release, load_cycles, parallel_map, read_problems
 
 # %% auto #0
 __all__ = ['AUDIOSET_MEAN', 'AUDIOSET_STD', 'FRONTEND_VERSION', 'FrontendConfig', 'one_thread', 'FrontendError', 'read_audio',
@@ -412,10 +412,16 @@ def _clear_stale(cache_dir: Path):
         except PermissionError: continue     # running, as another user
 
 def _problems_text(report, dest: Path|None = None) -> str:
-    "What was skipped, by kind, and where every problem is listed (the cache `dest`'s problems.csv)."
+    "What was skipped, by kind, the first problem of each kind (file and line), where all are listed (`dest`'s CSV)."
     if not report.problems: return ''
     where = f', each listed in {dest/"problems.csv"}' if dest else ''
-    return '\n'.join([f'{len(report.problems)} problems in {report.root}{where}:'] + [f'  {t}' for t in report.tally()])
+    return '\n'.join([f'{len(report.problems)} problems in {report.root}{where}:'] + [f'  {t}' for t in report.tally()]
+                     + ['  for example:'] + [f'    {e}' for e in report.examples()])
+
+def _recorded_problems(dest: Path, meta: dict) -> Report:
+    "The problems a cache recorded when it was prepared (its problems.csv), as a `Report` on its corpus."
+    f = dest/'problems.csv'
+    return Report(Path(meta.get('root', '?')), problems=read_problems(f) if f.exists() else [])
 
 # %% ../nbs/02_frontend.ipynb #bdef6bd2
 def _finish(tmp: Path, dest: Path, root: Path, cfg: FrontendConfig, cycles: pd.DataFrame, report, stats: dict,
@@ -447,9 +453,9 @@ def prepare(root: str|Path,                      # an ICBHI release or a `metafi
     root, t0 = Path(root), time.time()
     dest = Path(cache_dir)/cache_key(root, cfg)
     if (dest/'meta.json').exists():
-        n = json.loads((dest/'meta.json').read_text()).get('problems', 0)
-        listed = f'; {n} problems listed in {dest/"problems.csv"}' if n else ''
-        say(f'feature cache up to date: {dest} (nothing to do){listed}')
+        say(f'feature cache up to date: {dest} (nothing to do)')
+        if progress and (text := _problems_text(_recorded_problems(dest, json.loads((dest/'meta.json').read_text())),
+                                                dest)): say(text)
         return dest
     cycles, report = load_cycles(root, errors=errors, progress=False)
     if cycles.empty:

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import csv, importlib, os, re, warnings
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
@@ -15,9 +15,10 @@ from tqdm.auto import tqdm
 # %% auto #0
 __all__ = ['pd', 'sf', 'SITES', 'MODES', 'DEVICES', 'CLASSES4', 'CLASSES2', 'SPLITS', 'DEVICE_VOCAB', 'SITE_VOCAB', 'CONTINUOUS',
            'PROBLEM_COLUMNS', 'ANNOTATION_COLUMNS', 'RELEASE_FILES', 'COLUMNS', 'ICBHIError', 'RecordingName',
-           'parse_name', 'Problem', 'Report', 'write_annotation', 'read_annotation', 'write_recording', 'read_split',
-           'read_demographics', 'read_patient_column', 'write_split', 'write_demographics', 'write_patient_column',
-           'find_release', 'child_bmi', 'cycle_dtypes', 'load_cycles', 'summary_tables', 'describe', 'parallel_map']
+           'parse_name', 'Problem', 'Report', 'read_problems', 'write_annotation', 'read_annotation', 'write_recording',
+           'read_split', 'read_demographics', 'read_patient_column', 'write_split', 'write_demographics',
+           'write_patient_column', 'no_release', 'find_release', 'child_bmi', 'cycle_dtypes', 'load_cycles',
+           'summary_tables', 'describe', 'parallel_map']
 
 # %% ../nbs/00_icbhi.ipynb #9a09e670
 class _OnFirstUse:
@@ -135,6 +136,18 @@ def tally(self: Report) -> list:
         out.append(f'{n} {one if n == 1 else many} {done}: ' + ', '.join(f'{k} ({c})' for k, c in kinds.items()))
     return out
 
+@patch
+def examples(self: Report, n: int = 5, # at most this many, one per kind, in `by_kind`'s order
+            ) -> list:
+    "The first problem of each kind, as 'file:line: message [action]', files relative to the root."
+    first = {}
+    for p in self.problems: first.setdefault((p.action, p.kind or p.message), p)
+    order = [(a, k) for a, kinds in self.by_kind().items() for k in kinds]
+    def rel(p):
+        try: return replace(p, file=str(Path(p.file).relative_to(self.root)))
+        except ValueError: return p
+    return [str(rel(first[k])) for k in order[:n]]
+
 # %% ../nbs/00_icbhi.ipynb #2bd61362
 @patch
 def summary(self: Report, max_problems: int = 20) -> str:
@@ -164,6 +177,13 @@ def write_problems(self: Report, path: str|Path) -> Path:
         w = csv.writer(f); w.writerow(PROBLEM_COLUMNS)
         w.writerows([p.file, p.line or '', p.kind, p.message, p.action] for p in self.problems)
     return path
+
+def read_problems(path: str|Path, # a CSV file written by `Report.write_problems`
+                 ) -> list:
+    "The `Problem`s of a problems CSV file, in its order."
+    with open(path, newline='', encoding='utf-8') as f:
+        return [Problem(r['file'], int(r['line']) if r['line'] else None, r['message'], r['action'], r['kind'])
+                for r in csv.DictReader(f)]
 
 # %% ../nbs/00_icbhi.ipynb #9cc09e74
 class _Collector:
@@ -355,11 +375,18 @@ def _visible(p: Path, root: Path) -> bool:
     parts = p.relative_to(root).parts
     return not (p.name.startswith('._') or any(q.startswith('.') or q == '__MACOSX' for q in parts[:-1]))
 
+def no_release(root: str|Path, # a corpus folder that is not there
+              ) -> str:
+    "What to do about a missing corpus folder: where the ICBHI release comes from, or how to make a synthetic one."
+    return (f'{root}: no such folder: unzip the ICBHI 2017 release there (https://bhichallenge.med.auth.gr/'
+            f'ICBHI_2017_Challenge; README, "reproducing them on a GPU"), or write a synthetic corpus there with '
+            f'`metafilm synth {root}`')
+
 def find_release(root: str|Path, # the folder the user unzipped the ICBHI download into
                 ) -> tuple:
     "Locate the metadata files and the recordings: (files by role, {recording name: (wav or None, txt or None)})."
     root = Path(root).expanduser()
-    if not root.is_dir(): raise ICBHIError(f'{root}: no such folder (expected the unzipped ICBHI release)')
+    if not root.is_dir(): raise ICBHIError(no_release(root))
     everything = [p for p in root.rglob('*') if p.is_file() and _visible(p, root)]
     files = {}
     for role, names in RELEASE_FILES.items():

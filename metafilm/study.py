@@ -254,12 +254,14 @@ def _parents(s: Study) -> dict:
     return known
 
 def _ensure_corpus(s: Study, progress: bool):
-    "Write the study's synthetic corpus where its config expects one, when there is none yet."
+    "Write the study's synthetic corpus where its config expects one, unless the very corpus it asks for is there."
+    from metafilm.synth import synth, written
     root = Path(_arm_config(s, next(iter(s.arms)), s.seeds[0]).data.root)
-    if s.synth and not (root/'synth.json').exists():
-        from metafilm.synth import synth
-        if progress: print(f'writing the synthetic corpus of the study ({s.synth}) to {root}')
-        synth(root, progress=progress, **s.synth)
+    if not s.synth or written(root, **{k: v for k, v in s.synth.items() if k != 'workers'}): return
+    other = (' (the one there was written with other settings or an older generator)'
+             if (root/'synth.json').exists() else '')
+    if progress: print(f'writing the synthetic corpus of the study ({s.synth}) to {root}{other}')
+    synth(root, progress=progress, **s.synth)
 
 # %% ../nbs/14_study.ipynb #f6ee1d67
 def _prepare_all(s: Study, progress: bool):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_synth.ipynb #c0123d9f
 from __future__ import annotations
-import json, os
+import hashlib, importlib.util, json, os
 from pathlib import Path
 import numpy as np, pandas as pd, scipy.fft
 from tqdm.auto import tqdm
@@ -15,7 +15,7 @@ from .icbhi import (CLASSES4, DEVICES, SITES, _NAME, child_bmi, parallel_map, wr
 __all__ = ['ICBHI_CLASS_COUNTS', 'ICBHI_DEVICE_COUNTS', 'ICBHI_SITE_COUNTS', 'ICBHI_SIZE', 'DEVICE_SR', 'DEVICE_MODE',
            'ADULT_DIAGNOSES', 'CHILD_DIAGNOSES', 'DEVICE_RESPONSE', 'DEVICE_ARTIFACT', 'SITE_BREATH', 'ALIKE',
            'ALIKE_SR', 'SYNTH_FILES', 'plan_patients', 'plan_recordings', 'render_recording', 'example_cycle',
-           'plot_examples', 'synth']
+           'plot_examples', 'synth', 'written']
 
 # %% ../nbs/01_synth.ipynb #a185ce07
 ICBHI_CLASS_COUNTS = {'train': (2063, 1215, 501, 363), 'test': (1579, 649, 385, 143)}   # normal crackle wheeze both
@@ -357,6 +357,13 @@ def _write_marker(out: Path, meta: dict, files: list, complete: bool):
     os.replace(tmp, out/'synth.json')
 
 # %% ../nbs/01_synth.ipynb #0511f3a7
+def _parameters(patients: int, seed: int, like_icbhi: bool, confound: float = 0.) -> dict:
+    "What makes a corpus what it is: the call's parameters, the device settings, the generator's code (hashed)."
+    code = Path(importlib.util.find_spec('metafilm.synth').origin).read_bytes()
+    return dict(patients=int(ICBHI_SIZE['patients'] if like_icbhi else patients), seed=seed, like_icbhi=like_icbhi,
+                device_sr=DEVICE_SR, device_response=DEVICE_RESPONSE, device_artifact=DEVICE_ARTIFACT,
+                confound=float(confound), generator=hashlib.sha1(code).hexdigest()[:12])
+
 def synth(out: str|Path,           # folder to write the corpus into: new, empty, or an earlier synthetic corpus
           patients: int = 12,      # number of patients (ICBHI: 126)
           seed: int = 0,           # same seed, same corpus, byte for byte
@@ -369,7 +376,7 @@ def synth(out: str|Path,           # folder to write the corpus into: new, empty
     out = Path(out)
     _clear(out)
     rng = np.random.default_rng(seed)
-    if like_icbhi: patients = ICBHI_SIZE['patients']
+    patients = ICBHI_SIZE['patients'] if like_icbhi else patients
     if not 0 <= confound <= 1: raise ValueError(f'confound: {confound} (a share of the AKG C417L\'s cycles, 0 to 1)')
     pat = plan_patients(patients, rng, ICBHI_SIZE['recordings'] if like_icbhi else None)
     cyc = plan_recordings(pat, rng, ICBHI_SIZE['cycles'] if like_icbhi else None)
@@ -377,10 +384,25 @@ def synth(out: str|Path,           # folder to write the corpus into: new, empty
     groups = list(cyc.groupby('recording', sort=False))
     db = out/'ICBHI_final_database'; db.mkdir(parents=True, exist_ok=True)
     files = [f'{db.name}/{name}.{ext}' for name, _ in groups for ext in ('wav', 'txt')] + list(SYNTH_FILES)
-    meta = dict(patients=int(patients), seed=seed, like_icbhi=like_icbhi, recordings=len(groups), cycles=len(cyc),
-                device_sr=DEVICE_SR, device_response=DEVICE_RESPONSE, device_artifact=DEVICE_ARTIFACT)
-    if confound: meta['confound'] = confound
+    meta = _parameters(patients, seed, like_icbhi, confound) | dict(recordings=len(groups), cycles=len(cyc))
     _write_marker(out, meta, files, complete=False)
     _write_metadata(out, cyc, pat, _render_all(db, groups, pat, seed, workers, progress, confound))
     _write_marker(out, meta, files, complete=True)
     return out
+
+# %% ../nbs/01_synth.ipynb #d194d878
+def written(out: str|Path,            # a folder that may hold a corpus written by `synth`
+            patients: int = 12,       # the parameters of the corpus wanted, as `synth` takes them
+            seed: int = 0,
+            like_icbhi: bool = False,
+            confound: float = 0.,
+           ) -> dict|None:
+    "The synth.json of the complete corpus `synth(out, patients, seed, like_icbhi, confound=…)` would write, if there."
+    out = Path(out)
+    try: meta = json.loads((out/'synth.json').read_text())
+    except (OSError, ValueError): return None
+    want = json.loads(json.dumps(_parameters(patients, seed, like_icbhi, confound)))  # tuples as JSON has them: lists
+    if not isinstance(meta, dict) or meta.get('complete') is not True or any(meta.get(k) != v for k, v in want.items()):
+        return None
+    files = meta.get('files') or []   # every file it consists of, as synth.json lists them
+    return meta if files and all((out/f).is_file() for f in files) else None

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_tracking.ipynb #ab09224b
 from __future__ import annotations
-import json, logging, os, time
+import json, logging, os, shlex, sys, time
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
@@ -12,7 +12,8 @@ from .config import Config, config_dict
 from .metrics import plot_confusion
 
 # %% auto #0
-__all__ = ['tracking_uri', 'experiment_name', 'flatten', 'Tracker', 'provenance', 'attach']
+__all__ = ['tracking_uri', 'experiment_name', 'flatten', 'client', 'Tracker', 'executable', 'browse', 'provenance', 'attach',
+           'forget']
 
 # %% ../nbs/10_tracking.ipynb #89c7baa4
 def tracking_uri(cfg: Config, # the experiment (its `train.runs` folder holds the store)
@@ -38,6 +39,13 @@ def flatten(d: dict,          # a nested config dict
     return out
 
 # %% ../nbs/10_tracking.ipynb #d9d3b0f9
+def client(uri: str, # a tracking URI, e.g. sqlite:///runs/mlflow.db
+          ):
+    "An `MlflowClient` on a store, without the INFO lines MLflow and alembic log when they create or upgrade it."
+    from mlflow.tracking import MlflowClient
+    for name in ('alembic', 'mlflow.store.db.utils'): logging.getLogger(name).setLevel(logging.WARNING)
+    return MlflowClient(uri)
+
 class Tracker:
     "MLflow logging of one run through an explicit client (a no-op when disabled)."
     def __init__(self, cfg: Config,               # the run's config (store, experiment, name, parameters)
@@ -50,9 +58,7 @@ class Tracker:
                 ):
         self.on, self.run_id, self.uri = cfg.train.mlflow if on is None else on, None, None
         if not self.on: return
-        from mlflow.tracking import MlflowClient
-        logging.getLogger('alembic').setLevel(logging.WARNING)
-        self.uri = tracking_uri(cfg); self.client = MlflowClient(self.uri)
+        self.uri = tracking_uri(cfg); self.client = client(self.uri)
         self.run_id = run_id or self._create(cfg, experiment or experiment_name(cfg), name or cfg.train.name, parent)
         if run_id is not None: self.client.update_run(run_id, status='RUNNING')
         elif params: self.params(flatten(config_dict(cfg)))
@@ -61,9 +67,11 @@ class Tracker:
 @patch
 def _create(self: Tracker, cfg: Config, experiment: str, name: str, parent: str|None) -> str:
     "Create the experiment if needed, then a run in it; its id."
-    e = self.client.get_experiment_by_name(experiment)
+    e, kind = self.client.get_experiment_by_name(experiment), {'mlflow.experimentKind': 'custom_model_development'}
     art = (Path(cfg.train.runs).resolve()/'mlartifacts').as_uri()
-    eid = e.experiment_id if e is not None else self.client.create_experiment(experiment, artifact_location=art)
+    eid = e.experiment_id if e is not None else self.client.create_experiment(experiment, art, tags=kind)
+    if e is not None and 'mlflow.experimentKind' not in e.tags:  # made before the tag was set
+        self.client.set_experiment_tag(eid, *next(iter(kind.items())))
     tags = {'mlflow.parentRunId': parent} if parent else {}
     return self.client.create_run(eid, run_name=name, tags=tags).info.run_id
 
@@ -127,6 +135,27 @@ def finish(self: Tracker,
     self.artifacts([run/f for f in ('config.yaml', 'metrics.json', 'confusion.png', 'best.pt')])
     self.end()
 
+# %% ../nbs/10_tracking.ipynb #9d9a17e1
+def executable(name: str,               # a console script, e.g. 'mlflow' or 'metafilm'
+               module: str|None = None, # the module `python -m` runs when the script is not there (default: name)
+              ) -> str:
+    "A console script beside this Python, as typed from the working directory (`.venv/bin/mlflow` in a clone)."
+    exe = Path(sys.executable).parent/name
+    if not exe.is_file(): return f'{shlex.quote(sys.executable)} -m {module or name}'
+    try: rel = exe.absolute().relative_to(Path.cwd())
+    except ValueError: return shlex.quote(str(exe))
+    return shlex.quote(str(rel) if len(rel.parts) > 1 else f'./{rel}')
+
+def browse(uri: str,                 # the store, e.g. sqlite:////abs/runs/mlflow.db
+           run_id: str|None = None,  # a run in it: the address opens its experiment's runs
+          ) -> str:
+    "How to browse a store: the `mlflow ui` command to run here, and the address of a run's experiment."
+    url = 'http://127.0.0.1:5000'
+    if run_id:
+        try: url += f'/#/experiments/{client(uri).get_run(run_id).info.experiment_id}/runs'
+        except Exception: pass  # the run is gone (or the store unreadable): the address of the UI's start page
+    return f"{executable('mlflow')} ui --backend-store-uri {shlex.quote(uri)}   (then open {url})"
+
 # %% ../nbs/10_tracking.ipynb #9e9ed7d0
 def _git(*args) -> str|None:
     "Output of a git command in the folder metafilm is imported from (None: not a checkout, or no git)."
@@ -159,7 +188,20 @@ def attach(metrics: dict,            # a run's metrics.json (names its MLflow ru
     "Attach files to the MLflow run named in a run's metrics.json (False when the run was not tracked)."
     ml = metrics.get('mlflow') or {}
     if not ml.get('run_id'): return False
-    from mlflow.tracking import MlflowClient
-    client = MlflowClient(ml['tracking_uri'])
-    for f in files: client.log_artifact(ml['run_id'], str(f), folder)
+    c = client(ml['tracking_uri'])
+    for f in files: c.log_artifact(ml['run_id'], str(f), folder)
+    return True
+
+# %% ../nbs/10_tracking.ipynb #cc48290e
+def forget(ml: dict, # what a run folder recorded of its MLflow run: {'run_id': ..., 'tracking_uri': ...}
+          ) -> bool:
+    "Delete (MLflow's soft delete) the MLflow run a replaced run folder recorded; False when there was none to delete."
+    run_id, uri = ml.get('run_id'), ml.get('tracking_uri')
+    if not run_id or not uri: return False
+    if uri.startswith('sqlite:///') and not Path(uri.removeprefix('sqlite:///')).is_file(): return False
+    try:
+        c = client(uri)
+        if c.get_run(run_id).info.lifecycle_stage == 'deleted': return False
+        c.delete_run(run_id)
+    except Exception: return False  # no such run in the store, or a store that cannot be read: nothing to forget
     return True

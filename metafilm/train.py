@@ -11,18 +11,18 @@ import numpy as np, pandas as pd, torch, torch.nn as nn
 from tqdm.auto import tqdm
 from .ast import check_weights, read_checkpoint
 from .config import Config, TrainConfig, config_diff, load_config, save_config
-from .data import Data, loaders, save_encoder, setup_data
+from .data import Data, check_root, loaders, save_encoder, setup_data
 from .augment import spec_augment
 from .conditioning import method_label
 from .models import MetaAST, autocast, batch_to, build_model, infer, resolve_precision
 from .metrics import bootstrap_score, evaluate
-from .tracking import Tracker, flatten, provenance
+from .tracking import Tracker, browse, flatten, forget, provenance
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'RESUMABLE', 'lr_at', 'wd_at', 'make_criterion', 'save_atomic', 'rng_state', 'set_rng_state',
-           'dist_setup', 'gather', 'barrier', 'RunError', 'describe_run', 'check_resumable', 'claim_run', 'Run',
-           'setup', 'TrainingError', 'seed_everything', 'train_epoch', 'validate', 'checkpoint', 'finish', 'file_sha1',
-           'fit']
+           'dist_setup', 'gather', 'barrier', 'RunError', 'describe_run', 'check_resumable', 'claim_run',
+           'recorded_mlflow', 'Run', 'setup', 'TrainingError', 'seed_everything', 'train_epoch', 'validate',
+           'checkpoint', 'finish', 'file_sha1', 'fit']
 
 # %% ../nbs/11_train.ipynb #2fef750a
 def lr_at(t: float,         # 0-based epoch, fractional within an epoch for per-step schedules
@@ -188,9 +188,21 @@ def claim_run(cfg: Config,              # the run's config
         raise RunError(f'{run} already holds {what}: choose another train.name or --run, continue it with '
                        f'--resume, or replace it with --overwrite')
     if not resume:
+        if held: forget(recorded_mlflow(run))  # replaced: its MLflow run goes too (MLflow's soft delete)
         for f in held: (run/f).unlink()
     for f in run.glob('*.tmp'): f.unlink()  # a save killed half-way
     return run, lock
+
+def recorded_mlflow(run: Path, # a run folder
+                   ) -> dict:
+    "The MLflow run a run folder recorded ({'run_id', 'tracking_uri'}): metrics.json's, else last.pt's; {} if none."
+    try:
+        if (run/'metrics.json').exists(): return json.loads((run/'metrics.json').read_text()).get('mlflow') or {}
+        if (run/'last.pt').exists():
+            st = json.loads(read_checkpoint(run/'last.pt', mmap=True)['state'])
+            return {'run_id': st.get('mlflow_run'), 'tracking_uri': st.get('mlflow_uri')}
+    except (OSError, ValueError, KeyError): pass  # unreadable: nothing known to forget
+    return {}
 
 # %% ../nbs/11_train.ipynb #e04cf8b5
 @dataclass
@@ -243,6 +255,7 @@ def setup(cfg: Config,                   # the resolved experiment config
     "Everything a run needs, in a reproducible order: processes, seed, data, loaders, model, optimiser, state."
     tr = cfg.train
     cfg.model.ast = check_weights(cfg.model.ast)  # a missing or mismatched checkpoint stops here, before any work
+    check_root(cfg.data)                          # and so does a corpus folder that is not there
     rank, world, device = dist_setup(tr)
     if device.type == 'cuda': torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     run, lock = (claim_run(cfg, run_dir, resume, overwrite) if rank == 0
@@ -449,7 +462,7 @@ def fit(cfg: Config,                  # the resolved experiment config
     except BaseException:
         r.tracker.end('FAILED'); raise
     finally: r.release()
-    if r.tracker.on: r.say(f'MLflow: {r.tracker.uri} (mlflow ui --backend-store-uri {r.tracker.uri})')
+    if r.tracker.on: r.say(f'MLflow: {browse(r.tracker.uri, r.tracker.run_id)}')
     return out
 
 def _epoch_line(row: dict, sel: str, better: bool) -> str:
