@@ -239,7 +239,7 @@ def cmd_demo(out: Path = Path('demo'),   # working folder
     print('\n== 2/5 inspect it')
     cmd_inspect(root)
     cfg_file = _demo_config() if _demo_config().exists() else None
-    print(f'\n== 3/5 prepare its features ({"configs/demo.yaml: " if cfg_file else ""}16 kHz, 10 s, Kaldi log-mel)')
+    print(f'\n== 3/5 prepare its features ({"configs/demo.yaml: " if cfg_file else ""}Kaldi log-mel, once per cycle)')
     sets = [f'data.root={root.resolve()}', f'data.cache={(out/"cache").resolve()}',
             f'train.runs={(out/"runs").resolve()}']
     cache = cmd_prepare(cfg_file, sets) if cfg_file else cmd_prepare(root, cache=out/'cache')
@@ -271,6 +271,7 @@ def demo_train(out: Path,                # the demo folder (runs go to out/runs)
     import pandas as pd
     from metafilm.conditioning import METHODS
     from metafilm.config import load_config
+    from metafilm.metrics import collapsed
     from metafilm.train import fit
     print('\n== 4/5 train the five variants (configs/demo.yaml: tiny AST on CPU), selected on validation, '
           'scored on test')
@@ -284,11 +285,14 @@ def demo_train(out: Path,                # the demo folder (runs go to out/runs)
                                  overwrite=True)
         t, b = m['test'], m['bootstrap']
         rows.append(dict(method=row.label, Sp=t['sp'], Se=t['se'], Score=t['score'], CI=f"{b['lo']:.1f}-{b['hi']:.1f}",
-                         epoch=m['best_epoch'], seconds=round(time.time() - t0)))
+                         epoch=m['best_epoch'], seconds=round(time.time() - t0),
+                         note='collapsed?' if collapsed(t['sp'], t['se']) else ''))
         dev[row.label] = {r['device']: r['score'] for r in m['by_device']}
         print(f"  {row.label:9s} Score {t['score']:5.1f}  ({rows[-1]['seconds']} s)")
     print('\ntest split, validation-selected epoch and thresholds (synthetic corpus: not ICBHI numbers)')
     print(pd.DataFrame(rows).round(1).to_string(index=False))
+    if any(r['note'] for r in rows): print('collapsed? = Sp or Se below 30 %: the model answers nearly everything alike')
+    print('one seed each; `metafilm study configs/studies/demo_variants.yaml` gives their spread over 8 seeds')
     print('\nScore per device (the Meditron has a wheeze-like artifact and the AKGC417L crackle-like clicks)')
     print(pd.DataFrame(dev).T.round(1).to_string())
     return res
