@@ -12,7 +12,8 @@ import numpy as np, pandas as pd, torch
 from .conditioning import method_label
 from .icbhi import CLASSES2, CLASSES4
 from .metrics import bootstrap_score, icbhi_scores, plot_confusion as confusion_figure, predict_classes
-from .predict import pass_split, read_metrics
+from .predict import pass_split
+from .run import RunDir
 from .tracking import attach
 
 # %% auto #0
@@ -133,7 +134,7 @@ def view_run(run: str|Path,              # a finished run directory
     "Load a finished run strictly and pass its test split through it once."
     run = Path(run)
     s = pass_split(run, 'test', device, extras=True, workers=0, progress=progress)
-    model, cfg, p, cyc, metrics = s.model, s.cfg, s.out, s.rows, read_metrics(run)
+    model, cfg, p, cyc, metrics = s.model, s.cfg, s.out, s.rows, RunDir(run).metrics()
     names = CLASSES4 if cfg.data.n_cls == 4 else CLASSES2
     cyc['class'] = pd.Categorical([names[t] for t in p['target'].astype(int)], categories=names)
     truth = Path(cfg.data.root)/'synth_truth.csv'
@@ -315,7 +316,7 @@ def comparison(runs: list,  # run directories and/or folders of seeds (`--seeds`
     rows = []
     for run in map(Path, runs):
         seeds = sorted(run.glob('seed*/metrics.json')) if (run/'seeds.csv').exists() else []
-        ms = [json.loads(f.read_text()) for f in seeds] or [read_metrics(run)]
+        ms = [json.loads(f.read_text()) for f in seeds] or [RunDir(run).metrics()]
         s, one = pd.DataFrame([m['test'] for m in ms])[['sp', 'se', 'score']], len(ms) == 1
         rows.append(dict(run=run.name, method=method_label(ms[0]['method']), seeds=len(ms), sp=s.sp.mean(),
                          se=s.se.mean(), score=s.score.mean(), std=np.nan if one else s.score.std(),
@@ -487,8 +488,8 @@ def report(runs: list,                  # run directories and/or folders of seed
     out = Path(out or runs[0].parent/'report.md'); assets = out.with_name(out.stem + '_files')
     assets.mkdir(parents=True, exist_ok=True)
     rel = lambda p: Path(os.path.relpath(Path(p).resolve(), out.parent.resolve())).as_posix()
-    table, singles = comparison(runs), [r for r in runs if (r/'best.pt').exists()]
-    if baseline is None: baseline = next((r for r in singles if read_metrics(r)['method'] == 'none'), None)
+    table, singles = comparison(runs), [r for r in runs if RunDir(r).has('best')]
+    if baseline is None: baseline = next((r for r in singles if RunDir(r).metrics()['method'] == 'none'), None)
     base = view_run(baseline, progress=progress) if baseline is not None else None
     is_base = lambda r: base is not None and r.resolve() == base.run.resolve()
     results = [figures(base, progress=progress) if is_base(r) else figures(r, base, progress=progress) for r in singles]

@@ -121,14 +121,14 @@ def cmd_train(config: Path,                # experiment config YAML, e.g. config
              ) -> dict:
     "Train one experiment from a config (or several seeds of it); one line per epoch, then the test result."
     from metafilm.train import fit
+    from metafilm.run import RunDir, default_run
     from metafilm.study import fit_seeds
     if resume and seeds > 1: raise CLIError("--resume continues one run: resume a seed's own run directory instead")
     if resume:
         where = run or (config if config.is_dir() else None)
-        if where is None: c = _config(config, overrides or []); where = Path(c.train.runs)/c.train.name
-        if not (where/'config.yaml').exists():
-            raise CLIError(f'{where}: nothing to resume (no run there); train it first')
-        return fit(_config(where/'config.yaml', overrides or []), where, resume=True)
+        rd = RunDir(where) if where is not None else default_run(_config(config, overrides or []))
+        if not rd.has('config'): raise CLIError(f'{rd}: nothing to resume (no run there); train it first')
+        return fit(_config(rd.file('config'), overrides or []), rd.path, resume=True)
     cfg = _config(config, overrides or [])
     return fit_seeds(cfg, seeds, run, overwrite=overwrite) if seeds > 1 else fit(cfg, run, overwrite=overwrite)
 
@@ -154,9 +154,9 @@ def cmd_metrics(run: Path, # a finished run directory (with metrics.json)
                ) -> dict:
     "Print what a finished run reported in its metrics.json (without recomputing): test scores, per device and site."
     import pandas as pd
-    from metafilm.predict import read_metrics
+    from metafilm.run import RunDir
     from metafilm.conditioning import method_label
-    m = read_metrics(run)
+    m = RunDir(run).metrics()
     t, b = m['test'], m['bootstrap']
     print(f"{m['name']} ({method_label(m['method'])}), {m['protocol']}; epoch {m['best_epoch']}, "
           f"thresholds {m['thresholds']}")

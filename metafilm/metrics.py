@@ -8,8 +8,8 @@ import numpy as np, pandas as pd
 from .icbhi import CLASSES2, CLASSES4
 
 # %% auto #0
-__all__ = ['COLLAPSED', 'BIT_GRID', 'BINARY_GRID', 'predict_classes', 'icbhi_scores', 'as_two_class', 'collapsed',
-           'tune_thresholds', 'group_scores', 'bootstrap_score', 'evaluate', 'plot_confusion']
+__all__ = ['COLLAPSED', 'BIT_GRID', 'BINARY_GRID', 'GROUPS', 'predict_classes', 'icbhi_scores', 'as_two_class', 'collapsed',
+           'tune_thresholds', 'group_scores', 'bootstrap_score', 'evaluate', 'score_split', 'plot_confusion']
 
 # %% ../nbs/08_metrics.ipynb #9615fb3b
 def predict_classes(probs: np.ndarray,         # (n, 2) bit probabilities, (n,)|(n, 1) P(abnormal), or (n, 4) softmax
@@ -138,6 +138,22 @@ def evaluate(probs,               # (n, outputs) probabilities
     m['pred'] = pred
     m['groups'] = {name: group_scores(targets, pred, values, n_cls) for name, values in (groups or {}).items()}
     return m, thresholds
+
+# %% ../nbs/08_metrics.ipynb #95dcebdc
+GROUPS = ('device', 'site')  # what every evaluation is broken down by
+
+def score_split(probs: np.ndarray,     # (n, outputs) probabilities of a split's cycles
+                targets,               # (n,) class indices
+                cycles: pd.DataFrame,  # the same cycles, in the same order: device, site, pid
+                n_cls: int,            # 4 or 2
+                thresholds=None,       # decision thresholds (None: tune them on these predictions)
+                n_boot: int = 0,       # > 0: also a patient-bootstrap interval of the Score with this many resamples
+               ) -> dict:
+    "A split scored once: `evaluate` at the given (or tuned) thresholds, per device and site, optionally bootstrapped."
+    m, _ = evaluate(probs, targets, n_cls, thresholds, tune=thresholds is None,
+                    groups={g: cycles[g].astype(str).to_numpy() for g in GROUPS})
+    if n_boot: m['bootstrap'] = bootstrap_score(targets, m['pred'], cycles.pid.to_numpy(), n_cls, n_boot=n_boot)
+    return m
 
 # %% ../nbs/08_metrics.ipynb #357dcc2a
 def plot_confusion(cm,                  # (n_cls, n_cls) counts, rows true, columns predicted

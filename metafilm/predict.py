@@ -8,41 +8,17 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd, soundfile as sf, torch
-from .ast import read_checkpoint
-from .config import Config, load_config
-from .data import encode, load_encoder, loaders, setup_data
+from .config import Config
+from .data import encode, loaders, setup_data
 from .frontend import recording_features
 from .icbhi import CLASSES2, CLASSES4, DEVICE_VOCAB, SITE_VOCAB, ICBHIError, parse_name, read_annotation
-from .metrics import bootstrap_score, evaluate, predict_classes
-from .models import autocast, build_model, infer, probabilities
-from .train import file_sha1
+from .metrics import predict_classes, score_split
+from .models import autocast, infer, probabilities
+from .run import RunDir
 
 # %% auto #0
-__all__ = ['MIN_SECONDS', 'AGE_RANGE', 'BMI_RANGE', 'read_metrics', 'trained_model', 'SplitPass', 'pass_split', 'evaluate_run',
-           'PredictError', 'vocab_name', 'predict_recordings']
-
-# %% ../nbs/12_predict.ipynb #af32e845
-def read_metrics(run: str|Path, # a run directory
-                ) -> dict:
-    "The metrics.json a finished run wrote, or FileNotFoundError naming the folder."
-    f = Path(run)/'metrics.json'
-    if not f.exists(): raise FileNotFoundError(f'{run}: no metrics.json (not a finished run, or a folder of runs)')
-    return json.loads(f.read_text())
-
-def trained_model(run: str|Path, # a run directory with config.yaml and best.pt
-                 ) -> tuple:
-    "(model in eval mode with the selected weights, resolved config, best.pt's contents) of a trained run."
-    run = Path(run)
-    if not (run/'best.pt').exists():
-        hint = ': it is a folder of runs, name one of them' if (run/'seeds.csv').exists() else ''
-        raise FileNotFoundError(f'{run}: no best.pt, not a trained run directory{hint}')
-    cfg = load_config(run/'config.yaml')
-    a = cfg.model.ast
-    a.weights = a.audioset_ckpt = a.hf_ckpt = a.imagenet_ckpt = None  # the run's own weights replace them (eps kept)
-    model = build_model(cfg.model, verbose=False)
-    best = read_checkpoint(run/'best.pt')
-    model.load_state_dict(best['model'], strict=True)
-    return model.eval(), cfg, best
+__all__ = ['MIN_SECONDS', 'AGE_RANGE', 'BMI_RANGE', 'SplitPass', 'pass_split', 'evaluate_run', 'PredictError', 'vocab_name',
+           'predict_recordings']
 
 # %% ../nbs/12_predict.ipynb #20ff643e
 @dataclass
@@ -63,7 +39,7 @@ def pass_split(run: str|Path,           # a trained run directory
               ) -> SplitPass:
     "Load a run's best.pt and pass one split of its data through it once, as training built that split."
     run = Path(run)
-    model, cfg, best = trained_model(run)
+    model, cfg, best = RunDir(run).trained_model()
     if workers is not None: cfg.data.num_workers = workers
     data = setup_data(cfg, augment=False, progress=progress)
     if getattr(data, split, None) is None: raise ValueError(f'{run}: the run has no {split} split')
@@ -81,15 +57,13 @@ def evaluate_run(run: str|Path,             # a trained run directory
     "Score a run's best.pt on a split at its thresholds, per device and site; compare with its metrics.json."
     run = Path(run)
     s = pass_split(run, split, device, progress=progress)
-    n_cls, best, p, rows = s.cfg.data.n_cls, s.best, s.out, s.rows
-    m, _ = evaluate(p['probs'], p['target'], n_cls, best['thresholds'],
-                    groups={g: rows[g].astype(str) for g in ('device', 'site')})
+    best, p, rd = s.best, s.out, RunDir(run)
+    m = score_split(p['probs'], p['target'], s.rows, s.cfg.data.n_cls, best['thresholds'], n_boot=500)
     out = dict(split=split, epoch=best['epoch'], thresholds=best['thresholds'], sp=m['sp'], se=m['se'],
-               score=m['score'], by_device=m['groups']['device'], by_site=m['groups']['site'],
-               bootstrap=bootstrap_score(p['target'], m['pred'], rows.pid.to_numpy(), n_cls, n_boot=500))
-    rec = read_metrics(run) if split == 'test' and (run/'metrics.json').exists() else None
+               score=m['score'], by_device=m['groups']['device'], by_site=m['groups']['site'], bootstrap=m['bootstrap'])
+    rec = rd.metrics() if split == 'test' and rd.has('metrics') else None
     out['recorded'] = rec['test']['score'] if rec else None
-    out['same_file'] = rec.get('checkpoint_sha1') in (None, file_sha1(run/'best.pt')) if rec else None
+    out['same_file'] = rec.get('checkpoint_sha1') in (None, rd.sha1('best')) if rec else None
     out['matches'] = None if rec is None else bool(abs(out['recorded'] - m['score']) < 1e-6 and out['same_file'])
     return out
 
@@ -188,10 +162,10 @@ def predict_recordings(run: str|Path,            # a trained run directory
                        precision: str = 'none',   # 'bf16' autocast: ≈ 3× faster on a CPU with AMX, probabilities ±0.004
                       ) -> pd.DataFrame:
     "Per-cycle probabilities and decisions of a run for recordings; `.attrs['notes']` says where metadata came from."
-    run = Path(run)
-    model, cfg, best = trained_model(run)
-    stats = json.loads((run/'frontend_stats.json').read_text())['norm_stats']
-    ctx = dict(model=model, cfg=cfg, thresholds=best['thresholds'], encoder=load_encoder(run/'metadata_encoder.json'),
+    rd = RunDir(run)
+    model, cfg, best = rd.trained_model()
+    stats = rd.norm_stats()
+    ctx = dict(model=model, cfg=cfg, thresholds=best['thresholds'], encoder=rd.encoder(),
                stats=tuple(stats) if stats else None, precision=precision,
                names=CLASSES4 if cfg.data.n_cls == 4 else CLASSES2)
     todo, notes = [], []

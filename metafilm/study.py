@@ -12,12 +12,13 @@ from .analysis import markdown_table, save_figure
 from .conditioning import method_label
 from .config import Config, ConfigError, load_config
 from .tracking import Tracker, experiment_name
+from .run import RunDir
 from .train import fit
 
 # %% auto #0
 __all__ = ['fit_seeds', 'mean_interval', 'sign_flip_p', 'paired_bootstrap', 'finding', 'verdict', 'compare_pair', 'StudyError',
-           'Study', 'load_study', 'study_runs', 'run_status', 'run_parallel', 'run_study', 'arm_summary',
-           'compare_arms', 'check_controls', 'plot_study', 'summarise_study']
+           'Study', 'load_study', 'study_runs', 'run_parallel', 'run_study', 'arm_summary', 'compare_arms',
+           'check_controls', 'plot_study', 'summarise_study']
 
 # %% ../nbs/14_study.ipynb #d5e47536
 def fit_seeds(cfg: Config,                   # the experiment; seeds train.seed, train.seed + 1, ...
@@ -236,10 +237,6 @@ def _slug(arm: str) -> str:
     import re
     return re.sub(r'[^a-z0-9.]+', '-', arm.lower()).strip('-')
 
-def run_status(d: Path) -> str:
-    "'finished', 'interrupted' (a last.pt to resume) or 'new'."
-    return 'finished' if (d/'metrics.json').exists() else 'interrupted' if (d/'last.pt').exists() else 'new'
-
 # %% ../nbs/14_study.ipynb #48c4ca7f
 def _parents(s: Study) -> dict:
     "The MLflow parent run of each arm, created once and kept in the study folder's study.json."
@@ -304,35 +301,34 @@ def run_study(s: Study,                 # a loaded study
     import os
     i, n = shard
     mine = [r for j, r in enumerate(study_runs(s)) if j % n == i - 1]
-    if dry_run: return pd.DataFrame([dict(arm=r['arm'], seed=r['seed'], state=run_status(r['dir']),
+    if dry_run: return pd.DataFrame([dict(arm=r['arm'], seed=r['seed'], state=RunDir(r['dir']).status,
                                           folder=str(r['dir'])) for r in mine])
     if s.jobs > 1 and shard == (1, 1): run_parallel(s, progress); mine = []
     else: parents = _prepare_all(s, progress)
     for j, r in enumerate(mine, 1):
-        state, t0, d = run_status(r['dir']), time.time(), r['dir']
+        state, t0, d = RunDir(r['dir']).status, time.time(), r['dir']
         print(f"[{j}/{len(mine)}{f' of shard {i}/{n}' if n > 1 else ''}] {r['arm']}, seed {r['seed']}: {state}"
               + (', skipped' if state == 'finished' else ''), flush=True)
         if state == 'finished': continue
-        if state == 'interrupted': m = fit(load_config(d/'config.yaml'), d, resume=True, progress=progress)
+        if state == 'interrupted': m = fit(RunDir(d).config(), d, resume=True, progress=progress)
         else: m = fit(_arm_config(s, r['arm'], r['seed']), d, overwrite=True, progress=progress,
                       parent=parents[r['arm']])
         print(f"    Score {m['test']['score']:.1f} ({time.time() - t0:.0f} s)", flush=True)
     if os.environ.get('METAFILM_STUDY_SHARD'): return  # a shard of `run_parallel`: its parent summarises
-    if all(run_status(r['dir']) == 'finished' for r in study_runs(s)): return summarise_study(s, progress)
-    print(f'{sum(run_status(r["dir"]) != "finished" for r in study_runs(s))} runs of the study are not finished yet')
+    if all(RunDir(r['dir']).status == 'finished' for r in study_runs(s)): return summarise_study(s, progress)
+    print(f'{sum(RunDir(r["dir"]).status != "finished" for r in study_runs(s))} runs of the study are not finished yet')
 
 # %% ../nbs/14_study.ipynb #a7ead762
 def _row(r: dict) -> dict:
     "One run's row: scores overall, per device and per site, and (SoftFiLM) its masks' overlap and drift."
-    m = json.loads((r['dir']/'metrics.json').read_text())
+    rd = RunDir(r['dir']); m = rd.metrics()
     row = dict(arm=r['arm'], method=method_label(m['method']), seed=r['seed'], sp=m['test']['sp'],
                se=m['test']['se'], score=m['test']['score'], epoch=m['best_epoch'],
                seconds=(m.get('provenance') or {}).get('seconds'))
     row |= {f"{g}:{x[g]}": x['score'] for g in ('device', 'site') for x in m[f'by_{g}']}
     if m['method'] == 'softfilm':
         from metafilm.analysis import mask_drift, mask_stats, run_masks
-        from metafilm.predict import trained_model
-        model, cfg, _ = trained_model(r['dir'])
+        model, cfg, _ = rd.trained_model()
         w = next(iter(run_masks(model).values()))
         row |= {'mask_overlap': mask_stats(w, cfg.model.conditioning.factors)['mean_overlap'],
                 'mask_changed_dims': mask_drift(model)['changed_dims']}
@@ -353,7 +349,7 @@ def compare_arms(s: Study, rows: pd.DataFrame) -> pd.DataFrame:
     for arm, ref in s.compare:
         a, b = (rows[rows.arm == x].set_index('seed').score for x in (arm, ref))
         seeds = sorted(set(a.index) & set(b.index))
-        preds = lambda x: [pd.read_csv(s.folder/_slug(x)/f'seed{sd}'/'test_predictions.csv') for sd in seeds]
+        preds = lambda x: [RunDir(s.folder/_slug(x)/f'seed{sd}').predictions() for sd in seeds]
         out.append(compare_pair(arm, ref, a, b, *((preds(arm), preds(ref)) if seeds else (None, None))))
     return pd.DataFrame(out)
 
@@ -400,7 +396,7 @@ def plot_study(rows: pd.DataFrame, summary: pd.DataFrame, title: str = ''):
 # %% ../nbs/14_study.ipynb #8444fc2a
 def _footer(s: Study) -> list:
     "Where the study's numbers came from: code, packages, corpora, hardware, time, from every run's provenance."
-    pv = [json.loads((r['dir']/'metrics.json').read_text()).get('provenance') or {} for r in study_runs(s)]
+    pv = [RunDir(r['dir']).metrics().get('provenance') or {} for r in study_runs(s)]
     dirty = lambda c: ' (uncommitted changes)' if c.get('dirty') else ''
     code = sorted({f"{p['code'].get('commit', 'no git')[:10]}{dirty(p['code'])}, metafilm {p['code'].get('version')}"
                    for p in pv if p.get('code')})

@@ -122,7 +122,7 @@ def end(self: Tracker, status: str = 'FINISHED'):
 @patch
 def finish(self: Tracker,
            out: dict,  # the run's metrics.json contents
-           run: Path,  # the run folder (config.yaml, metrics.json, best.pt)
+           run,        # the run folder (a `metafilm.run.RunDir`): its config, metrics, best.pt
           ):
     "Log the test metrics and per-group Scores, draw the confusion matrix, attach the run's files, end the run."
     if not self.on: return
@@ -130,9 +130,9 @@ def finish(self: Tracker,
     m |= {f'test_score_{g}_{r[g]}': r['score'] for g in ('device', 'site') for r in out[f'by_{g}']}
     self.metrics(m)
     fig = plot_confusion(out['confusion'], f"test confusion ({out['label']})")
-    fig.savefig(run/'confusion.png', dpi=100)
+    fig.savefig(run.file('confusion'), dpi=100)
     import matplotlib.pyplot as plt; plt.close(fig)
-    self.artifacts([run/f for f in ('config.yaml', 'metrics.json', 'confusion.png', 'best.pt')])
+    self.artifacts([run.file(k) for k in ('config', 'metrics', 'confusion', 'best')])
     self.end()
 
 # %% ../nbs/10_tracking.ipynb #9d9a17e1

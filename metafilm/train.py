@@ -4,25 +4,24 @@
 
 # %% ../nbs/11_train.ipynb #2948736d
 from __future__ import annotations
-import copy, errno, fcntl, hashlib, json, math, os, random, shutil, time
+import copy, json, math, os, random, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from tqdm.auto import tqdm
-from .ast import check_weights, read_checkpoint
-from .config import Config, TrainConfig, config_diff, load_config, save_config
+from .ast import check_weights
+from .config import Config, TrainConfig, config_diff, save_config
 from .data import Data, check_root, loaders, save_encoder, setup_data
 from .augment import spec_augment
 from .conditioning import method_label
 from .models import MetaAST, autocast, batch_to, build_model, infer, resolve_precision
-from .metrics import bootstrap_score, evaluate
-from .tracking import Tracker, browse, flatten, forget, provenance
+from .metrics import score_split
+from .run import RunDir, default_run
+from .tracking import Tracker, browse, flatten, provenance
 
 # %% auto #0
-__all__ = ['RUN_FILES', 'RESUMABLE', 'lr_at', 'wd_at', 'make_criterion', 'save_atomic', 'rng_state', 'set_rng_state',
-           'dist_setup', 'gather', 'barrier', 'RunError', 'describe_run', 'check_resumable', 'claim_run',
-           'recorded_mlflow', 'Run', 'setup', 'TrainingError', 'seed_everything', 'train_epoch', 'validate',
-           'checkpoint', 'finish', 'file_sha1', 'fit']
+__all__ = ['lr_at', 'wd_at', 'make_criterion', 'rng_state', 'set_rng_state', 'dist_setup', 'gather', 'barrier', 'Run', 'setup',
+           'TrainingError', 'seed_everything', 'train_epoch', 'validate', 'checkpoint', 'finish', 'fit']
 
 # %% ../nbs/11_train.ipynb #2fef750a
 def lr_at(t: float,         # 0-based epoch, fractional within an epoch for per-step schedules
@@ -54,21 +53,6 @@ def make_criterion(labels: np.ndarray, # (N, outputs) training targets: bits, on
 class _SoftmaxCE(nn.Module):
     "Cross-entropy against one-hot targets."
     def forward(self, logits, onehot): return nn.functional.cross_entropy(logits, onehot.argmax(1))
-
-# %% ../nbs/11_train.ipynb #807097d5
-def save_atomic(obj,        # anything torch.save takes
-                path: Path, # the final file
-               ):
-    "torch.save to a temporary file, then rename it into place; a full disk is said as such, the old file kept."
-    tmp = path.with_name(path.name + '.tmp')
-    try: torch.save(obj, tmp)
-    except (OSError, RuntimeError) as e:
-        tmp.unlink(missing_ok=True)
-        full = getattr(e, 'errno', None) == errno.ENOSPC or shutil.disk_usage(path.parent).free < 2**26
-        if not full: raise
-        raise OSError(errno.ENOSPC, f'No space left on device while writing {path.name} (the previous one is intact)',
-                      str(path)) from None
-    os.replace(tmp, path)
 
 # %% ../nbs/11_train.ipynb #7b4daae3
 def rng_state(gen: torch.Generator, # the training loader's generator
@@ -125,91 +109,12 @@ def barrier(world: int):
         import torch.distributed as dist
         dist.barrier()
 
-# %% ../nbs/11_train.ipynb #9d350d1e
-RUN_FILES = ('config.yaml', 'metadata_encoder.json', 'frontend_stats.json', 'last.pt', 'best.pt', 'metrics.json',
-             'confusion.png', 'test_predictions.csv')
-RESUMABLE = ('train.epochs', 'train.mlflow', 'train.device', 'train.compile', 'train.name', 'train.runs',
-             'data.num_workers', 'data.prefetch', 'data.eval_batch_size')
-
-class RunError(RuntimeError):
-    "A run folder cannot be used as asked; the message names it and says what to do."
-
-def describe_run(run: Path) -> str:
-    "What a run folder holds, in a few words: finished with its score, stopped after an epoch, or only started."
-    if (run/'metrics.json').exists():
-        m = json.loads((run/'metrics.json').read_text())
-        return f"a finished run (test Score {m['test']['score']:.1f}, {m.get('label', m['method'])})"
-    if (run/'last.pt').exists():
-        try: return f"a run stopped after epoch {json.loads(read_checkpoint(run/'last.pt')['state'])['epoch']}"
-        except Exception: return 'a run with an unreadable last.pt'
-    return 'the start of a run (its config, no checkpoint yet)'
-
-# %% ../nbs/11_train.ipynb #7a21b5ac
-def check_resumable(run: Path,   # a run folder with config.yaml and last.pt
-                    cfg: Config, # the config the caller would continue it with
-                   ):
-    "Refuse to resume with a config that differs from the run's own in anything but `RESUMABLE` keys."
-    saved = load_config(run/'config.yaml')
-    bad = {k: v for k, v in config_diff(saved, cfg).items() if k not in RESUMABLE}
-    if bad:
-        rows = '; '.join(f'{k}: {a!r} in the run, {b!r} now' for k, (a, b) in bad.items())
-        raise RunError(f'{run}: cannot resume with a different model or data ({rows}); only '
-                       f'{", ".join(RESUMABLE)} may change on --resume')
-
-def _lock(run: Path):
-    "An exclusive lock on the run folder (freed when the process ends, however it ends)."
-    f = open(run/'.lock', 'a+')
-    try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        f.seek(0); pid = f.read().strip() or '?'; f.close()
-        raise RunError(f'{run}: another process (pid {pid}) is training this run; wait for it, or use another '
-                       f'train.name or --run') from None
-    f.seek(0); f.truncate(); f.write(str(os.getpid())); f.flush()
-    return f
-
-# %% ../nbs/11_train.ipynb #f895e291
-def claim_run(cfg: Config,              # the run's config
-              run_dir: str|Path|None,   # the run folder (default: train.runs/train.name)
-              resume: bool = False,     # continue the run in it
-              overwrite: bool = False,  # replace a run that is there
-             ) -> tuple:
-    "(run folder, its lock): checked, locked and cleared as asked, before anything of the run is written."
-    run = Path(run_dir or Path(cfg.train.runs)/cfg.train.name)
-    if run.exists() and not run.is_dir(): raise RunError(f'{run}: a file stands where the run folder should be')
-    if resume:
-        if not (run/'last.pt').exists():
-            raise RunError(f'{run}: nothing to resume (no last.pt there); start the run without --resume')
-        check_resumable(run, cfg)
-    run.mkdir(parents=True, exist_ok=True)
-    lock = _lock(run)
-    held = [f for f in RUN_FILES if (run/f).exists()]
-    if held and not resume and not overwrite:
-        what = describe_run(run); lock.close()
-        raise RunError(f'{run} already holds {what}: choose another train.name or --run, continue it with '
-                       f'--resume, or replace it with --overwrite')
-    if not resume:
-        if held: forget(recorded_mlflow(run))  # replaced: its MLflow run goes too (MLflow's soft delete)
-        for f in held: (run/f).unlink()
-    for f in run.glob('*.tmp'): f.unlink()  # a save killed half-way
-    return run, lock
-
-def recorded_mlflow(run: Path, # a run folder
-                   ) -> dict:
-    "The MLflow run a run folder recorded ({'run_id', 'tracking_uri'}): metrics.json's, else last.pt's; {} if none."
-    try:
-        if (run/'metrics.json').exists(): return json.loads((run/'metrics.json').read_text()).get('mlflow') or {}
-        if (run/'last.pt').exists():
-            st = json.loads(read_checkpoint(run/'last.pt', mmap=True)['state'])
-            return {'run_id': st.get('mlflow_run'), 'tracking_uri': st.get('mlflow_uri')}
-    except (OSError, ValueError, KeyError): pass  # unreadable: nothing known to forget
-    return {}
-
 # %% ../nbs/11_train.ipynb #e04cf8b5
 @dataclass
 class Run:
     "One training run: everything the phases of `fit` share."
     cfg: Config
-    dir: Path                       # the run folder
+    dir: RunDir                     # the run folder
     data: Data
     loaders: dict                   # 'train', 'val' (when there is one), 'test'
     model: MetaAST
@@ -258,8 +163,8 @@ def setup(cfg: Config,                   # the resolved experiment config
     check_root(cfg.data)                          # and so does a corpus folder that is not there
     rank, world, device = dist_setup(tr)
     if device.type == 'cuda': torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
-    run, lock = (claim_run(cfg, run_dir, resume, overwrite) if rank == 0
-                 else (Path(run_dir or Path(tr.runs)/tr.name), None))
+    run = RunDir(run_dir) if run_dir else default_run(cfg)
+    lock = run.claim(cfg, resume, overwrite) if rank == 0 else None
     seed_everything(tr.seed)
     data = _data(cfg, rank, world, progress)
     dl = loaders(data, cfg.data, seed=tr.seed, rank=rank, world=world)
@@ -306,15 +211,15 @@ def _fresh_state() -> dict:
 def _write_run_files(r: Run, resume: bool = False):
     "The resolved config, the metadata encoder and the frontend statistics: what prediction needs besides weights."
     if resume:  # the run's files stay as they are, but for a resumable setting changed (more epochs)
-        if config_diff(load_config(r.dir/'config.yaml'), r.cfg): save_config(r.cfg, r.dir/'config.yaml')
+        if config_diff(r.dir.config(), r.cfg): save_config(r.cfg, r.dir.file('config'))
         return
-    save_config(r.cfg, r.dir/'config.yaml')
-    save_encoder(r.data.encoder, r.dir/'metadata_encoder.json')
-    (r.dir/'frontend_stats.json').write_text(json.dumps({'norm_stats': r.data.cache.meta['norm_stats']}))
+    save_config(r.cfg, r.dir.file('config'))
+    save_encoder(r.data.encoder, r.dir.file('encoder'))
+    r.dir.write('frontend', json.dumps({'norm_stats': r.data.cache.meta['norm_stats']}))
 
 def _restore(r: Run):
     "Continue from `last.pt`: weights, optimiser, scaler, training state and every random state."
-    ck = read_checkpoint(r.dir/'last.pt')
+    ck = r.dir.checkpoint('last')
     r.model.load_state_dict(ck['model']); r.opt.load_state_dict(ck['optimizer']); r.scaler.load_state_dict(ck['scaler'])
     r.state = json.loads(ck['state']); set_rng_state(ck['rng'], r.gen)
     r.say(f'resuming {r.dir} after epoch {r.state["epoch"]}')
@@ -355,7 +260,7 @@ def _stop_if_bad(r: Run, epoch: int, bad: torch.Tensor, loss: torch.Tensor):
     "Stop the run if a step's loss was not finite (`bad` holds the first such step, or -1)."
     if int(bad) < 0: return
     raise TrainingError(f'non-finite loss ({float(loss.detach())}) at epoch {epoch}, step {int(bad) + 1}: stopping; '
-                        f'{r.dir/"last.pt"} holds epoch {r.state["epoch"]}')
+                        f'{r.dir.file("last")} holds epoch {r.state["epoch"]}')
 
 # %% ../nbs/11_train.ipynb #e7ee68c9
 def validate(r: Run,        # the run
@@ -365,9 +270,7 @@ def validate(r: Run,        # the run
     "Score the selection split with tuned thresholds: (the epoch's row, the metrics)."
     sel, tr = r.sel, r.cfg.train
     p = gather(infer(r.model, r.loaders[sel], r.device, r.precision), r.world)
-    part = getattr(r.data, sel).cycles.iloc[p['index']]
-    groups = {g: part[g].astype(str) for g in ('device', 'site')}
-    m, _ = evaluate(p['probs'], p['target'], r.cfg.data.n_cls, tune=True, groups=groups)
+    m = score_split(p['probs'], p['target'], getattr(r.data, sel).cycles.iloc[p['index']], r.cfg.data.n_cls)
     row = dict(epoch=epoch, **stats, weight_decay=wd_at(epoch, tr),
                **{f'{sel}_{k}': m[k] for k in ('sp', 'se', 'score')}, thresholds=m['thresholds'])
     row |= {f'{sel}_{k}': float(v) for k, v in m.items() if k.startswith(('recall_', 'f1_')) and np.isfinite(v)}
@@ -384,25 +287,24 @@ def checkpoint(r: Run, row: dict, m: dict) -> bool:
         st.update(best_score=m['score'], best_epoch=row['epoch'], best_thresholds=m['thresholds'])
         best = {'model': copy.deepcopy(r.model.state_dict()), 'epoch': row['epoch'], 'thresholds': m['thresholds'],
                 'score': float(m['score']), 'selection': r.sel}
-        if r.main: save_atomic(best, r.dir/'best.pt')
+        if r.main: r.dir.save(best, 'best')
     st['epoch'] = row['epoch']
     now = time.perf_counter(); st['seconds'] = st.get('seconds', 0.0) + now - (r.mark or now); r.mark = now
     last = {'model': r.model.state_dict(), 'optimizer': r.opt.state_dict(), 'scaler': r.scaler.state_dict(),
             'state': json.dumps(st), 'rng': rng_state(r.gen)}
-    if r.main: save_atomic(last, r.dir/'last.pt')
+    if r.main: r.dir.save(last, 'last')
     barrier(r.world)
     return better
 
 # %% ../nbs/11_train.ipynb #cea8d9f7
 def finish(r: Run) -> dict:
     "Score the test split once with the selected weights and thresholds; write metrics.json; close the tracker."
-    best = read_checkpoint(r.dir/'best.pt')
+    best = r.dir.checkpoint('best')
     r.model.load_state_dict(best['model'])
     p = gather(infer(r.model, r.loaders['test'], r.device, r.precision), r.world)
     rows, th = r.data.test.cycles.iloc[p['index']], best['thresholds']
-    groups = {g: rows[g].astype(str) for g in ('device', 'site')}
-    m, _ = evaluate(p['probs'], p['target'], r.cfg.data.n_cls, th, groups=groups)
-    out = _summary(r, m, th, p['target'], rows.pid.to_numpy())
+    m = score_split(p['probs'], p['target'], rows, r.cfg.data.n_cls, th, n_boot=500)
+    out = _summary(r, m, th)
     if r.main: _write_results(r, out, rows, p, m['pred'])
     b = out['bootstrap']
     r.say(f'test ({out["protocol"]}): Sp {m["sp"]:.1f}  Se {m["se"]:.1f}  Score {m["score"]:.1f} '
@@ -414,32 +316,28 @@ def finish(r: Run) -> dict:
 _PROTOCOL = {'test': "selected on the test split (the paper's protocol): test scores are optimistic",
              'val': 'selected on the patient-disjoint validation split'}
 
-def _summary(r: Run, m: dict, th, targets: np.ndarray, pids: np.ndarray) -> dict:
+def _summary(r: Run, m: dict, th) -> dict:
     "metrics.json: what was run, how it was selected, the test scores (overall, per group, bootstrap), the history."
     c, st = r.cfg, r.state
     by = {f'by_{g}': t.reset_index(names=g).to_dict('records') for g, t in m['groups'].items()}
     return dict(run=str(r.dir), name=c.train.name, method=c.model.conditioning.method,
                 label=method_label(c.model.conditioning.method), selection=r.sel, protocol=_PROTOCOL[r.sel],
                 best_epoch=st['best_epoch'], thresholds=th, selection_score=st['best_score'],
-                test={k: v for k, v in m.items() if k not in ('confusion', 'pred', 'groups')},
+                test={k: v for k, v in m.items() if k not in ('confusion', 'pred', 'groups', 'bootstrap')},
                 confusion=m['confusion'].tolist(), **by,
-                bootstrap=bootstrap_score(targets, m['pred'], pids, c.data.n_cls, n_boot=500),
+                bootstrap=m['bootstrap'],
                 history=st['history'], mlflow={'run_id': st.get('mlflow_run'), 'tracking_uri': st.get('mlflow_uri')},
-                checkpoint_sha1=file_sha1(r.dir/'best.pt'),
+                checkpoint_sha1=r.dir.sha1('best'),
                 provenance=provenance(r.data.cache.path.name, st.get('seconds')))
 
 def _write_results(r: Run, out: dict, rows, p: dict, pred):
     "metrics.json, the test predictions per cycle (for paired comparisons between runs), and provenance tags."
-    (r.dir/'metrics.json').write_text(json.dumps(out, indent=1, default=float))
+    r.dir.write('metrics', json.dumps(out, indent=1, default=float))
     cols = rows[['recording', 'cycle', 'pid', 'device', 'site']].reset_index(drop=True)
     probs = pd.DataFrame(p['probs'], columns=[f'p{i}' for i in range(p['probs'].shape[1])])
-    (pd.concat([cols.assign(target=p['target'], pred=pred), probs], axis=1)
-       .to_csv(r.dir/'test_predictions.csv', index=False))
+    r.dir.write('predictions', pd.concat([cols.assign(target=p['target'], pred=pred), probs], axis=1)
+                .to_csv(index=False))
     r.tracker.tags({f'provenance.{k}': v for k, v in flatten(out['provenance']).items()})
-
-def file_sha1(path: Path) -> str:
-    "The SHA-1 of a file: metrics.json records best.pt's, so a later evaluation knows it scores the same file."
-    return hashlib.sha1(Path(path).read_bytes()).hexdigest()
 
 # %% ../nbs/11_train.ipynb #72683d19
 def fit(cfg: Config,                  # the resolved experiment config
