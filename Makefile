@@ -44,4 +44,4 @@ docs: install
 	else $(BIN)/python .ci/local_docs.py; fi
 
 bench: install
-	@for b in synth prepare loader model_step; do echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py; done
+	@for b in synth prepare loader model_step predict_onnx; do echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py; done

@@ -5,24 +5,29 @@
 # %% ../nbs/08_metrics.ipynb #f4487841
 from __future__ import annotations
 import numpy as np, pandas as pd
+from scipy.optimize import minimize_scalar
+from scipy.special import expit, logit, logsumexp
 from .icbhi import CLASSES2, CLASSES4
 
 # %% auto #0
 __all__ = ['COLLAPSED', 'BIT_GRID', 'BINARY_GRID', 'GROUPS', 'predict_classes', 'icbhi_scores', 'as_two_class', 'collapsed',
-           'tune_thresholds', 'group_scores', 'bootstrap_score', 'evaluate', 'score_split', 'plot_confusion']
+           'tune_thresholds', 'group_scores', 'bootstrap_score', 'evaluate', 'score_split', 'plot_confusion',
+           'reliability', 'ece', 'calibration_pairs', 'head_ece', 'group_ece', 'plot_reliability', 'np_probabilities',
+           'nll', 'fit_temperature', 'apply_temperature', 'map_thresholds']
 
 # %% ../nbs/08_metrics.ipynb #9615fb3b
 def predict_classes(probs: np.ndarray,         # (n, 2) bit probabilities, (n,)|(n, 1) P(abnormal), or (n, 4) softmax
-                    thresholds=(0.5, 0.5),     # (t_C, t_W) for bits, or t for one output; ignored for softmax
+                    thresholds=(0.5, 0.5),     # (t_C, t_W) for bits, or t for one output, or one row of them per cycle
                    ) -> np.ndarray:
-    "Predicted class per cycle: 0..3 (4-class) or 0/1 (2-class)."
+    "Predicted class per cycle: 0..3 (4-class) or 0/1 (2-class); thresholds are ignored for a softmax head."
     p = np.asarray(probs, float)
     if p.ndim == 2 and p.shape[1] == 4: return p.argmax(1)
+    t = np.asarray(thresholds, float)
     if p.ndim == 2 and p.shape[1] == 2:
-        t = np.broadcast_to(np.asarray(thresholds, float), (2,))
-        return (p[:, 0] >= t[0]).astype(int) + 2 * (p[:, 1] >= t[1]).astype(int)
-    t = float(np.ravel(thresholds)[0])
-    return (p.reshape(-1) >= t).astype(int)
+        hit = p >= (t.reshape(-1, 2) if t.size > 1 else t.reshape(()))  # (2,) for all cycles, or (n, 2) per cycle
+        return hit[:, 0].astype(int) + 2 * hit[:, 1].astype(int)
+    p, t = p.reshape(-1), t.reshape(-1)
+    return (p >= (t if t.size == len(p) > 1 else t[0])).astype(int)
 
 # %% ../nbs/08_metrics.ipynb #9406abcb
 def _ratio(a, b) -> float: return float(a) / float(b) if b else 0.0
@@ -172,3 +177,158 @@ def plot_confusion(cm,                  # (n_cls, n_cls) counts, rows true, colu
     ax.set(xlabel='predicted', ylabel='true'); ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/08_metrics.ipynb #e244ed53
+def reliability(p,              # (n,) predicted probabilities of one event
+                y,              # (n,) 0/1 outcomes of that event
+                bins: int = 10, # equal-mass bins (as many as there are predictions, when fewer)
+               ) -> pd.DataFrame:
+    "Equal-mass bins of the sorted predictions: mean probability `conf`, observed frequency `freq`, count `n`."
+    p, y = np.asarray(p, float).reshape(-1), np.asarray(y, float).reshape(-1)
+    parts = np.array_split(np.argsort(p, kind='stable'), min(bins, len(p))) if len(p) else []
+    return pd.DataFrame({'conf': [p[ix].mean() for ix in parts], 'freq': [y[ix].mean() for ix in parts],
+                         'n': [len(ix) for ix in parts]}, columns=['conf', 'freq', 'n'])
+
+def ece(p,              # (n,) predicted probabilities of one event
+        y,              # (n,) 0/1 outcomes of that event
+        bins: int = 10, # equal-mass bins
+       ) -> float:
+    "Expected calibration error over equal-mass bins: Σ_b (n_b / n)·|freq_b − conf_b| (NaN without predictions)."
+    r = reliability(p, y, bins)
+    return float((r.n * (r.freq - r.conf).abs()).sum() / r.n.sum()) if len(r) else float('nan')
+
+# %% ../nbs/08_metrics.ipynb #37df27f5
+def _bits(targets,  # (n,) class indices: 0..3 (normal, crackle, wheeze, both), or 0/1 for one output
+          k: int,   # sigmoid outputs: 2 (crackle, wheeze bits) or 1 (abnormal)
+         ) -> np.ndarray:
+    "(n, k) 0/1 target per sigmoid output: the crackle and wheeze bits of 0..3, or the 0/1 class itself."
+    t = np.asarray(targets, int)
+    return np.stack([t % 2, t // 2], 1) if k == 2 else t.reshape(-1, 1)
+
+def calibration_pairs(probs,   # (n, 2) bit probabilities, (n,)|(n, 1) P(abnormal), or (n, 4) softmax
+                      targets, # (n,) class indices: 0..3, or 0/1 for one output
+                     ) -> dict:
+    "{quantity: (probabilities, 0/1 outcomes)}: each bit (crackle, wheeze), abnormal, or a softmax's top label."
+    p, t = np.asarray(probs, float), np.asarray(targets, int)
+    if p.ndim == 2 and p.shape[1] == 4: return {'top_label': (p.max(1), (p.argmax(1) == t).astype(float))}
+    p = p.reshape(len(p), -1)
+    names = CLASSES4[1:3] if p.shape[1] == 2 else CLASSES2[1:]
+    return {k: (p[:, i], col) for i, (k, col) in enumerate(zip(names, _bits(t, p.shape[1]).T))}
+
+def head_ece(probs,          # a head's probabilities, as for `calibration_pairs`
+             targets,        # (n,) class indices
+             bins: int = 10, # equal-mass bins
+            ) -> dict:
+    "`ece`, the mean ECE of the head's calibrated quantities; for two bits also `ece_crackle` and `ece_wheeze`."
+    e = {f'ece_{k}': ece(p, y, bins) for k, (p, y) in calibration_pairs(probs, targets).items()}
+    return {'ece': float(np.mean(list(e.values())))} | (e if len(e) > 1 else {})
+
+def group_ece(probs,          # a head's probabilities
+              targets,        # (n,) class indices
+              groups,         # group value per cycle (e.g. device), compared as strings
+              bins: int = 10, # equal-mass bins
+             ) -> pd.DataFrame:
+    "`head_ece` and the cycle count `n` per group value."
+    g = pd.Series(np.asarray(groups, object)).astype(str)
+    p, t = np.asarray(probs, float), np.asarray(targets, int)
+    return pd.DataFrame({k: head_ece(p[ix], t[ix], bins) | {'n': len(ix)}
+                         for k, ix in g.groupby(g).indices.items()}).T.astype({'n': int})
+
+# %% ../nbs/08_metrics.ipynb #65befce9
+_AXIS = {'crackle': 'P(crackle)', 'wheeze': 'P(wheeze)', 'abnormal': 'P(abnormal)',
+         'top_label': 'confidence of the top label'}
+
+def plot_reliability(probs,           # a head's probabilities, as for `calibration_pairs`
+                     targets,         # (n,) class indices
+                     groups=None,     # group value per cycle (e.g. device): a line per group besides `all`
+                     bins: int = 10,  # equal-mass bins
+                     title: str = '', # the figure's title
+                    ):
+    "Reliability diagrams, a panel per calibrated quantity: frequency against mean probability per bin, by group."
+    import matplotlib.pyplot as plt
+    pairs = calibration_pairs(probs, targets)
+    sets = {'all': np.ones(len(np.asarray(targets)), bool)}
+    if groups is not None:
+        g = np.asarray(groups, object).astype(str)
+        sets |= {v: g == v for v in np.unique(g)}
+    fig, axes = plt.subplots(1, len(pairs), figsize=(3.8 * len(pairs), 4.0), squeeze=False)
+    for ax, (name, (p, y)) in zip(axes[0], pairs.items()):
+        ax.plot([0, 1], [0, 1], ls=':', c='grey', lw=1)
+        for label, m in sets.items():
+            r = reliability(p[m], y[m], bins)
+            ax.plot(r.conf, r.freq, marker='o', ms=3, lw=2 if label == 'all' else 1, c='k' if label == 'all' else None,
+                    label=f'{label}: ECE {ece(p[m], y[m], bins):.3f} (n={int(m.sum())})')
+        ax.set(xlim=(0, 1), ylim=(0, 1), xlabel=_AXIS[name], ylabel='observed frequency', aspect='equal')
+        ax.legend(fontsize=7, loc='upper left')
+    fig.suptitle(title, fontsize=10); fig.tight_layout()
+    return fig
+
+# %% ../nbs/08_metrics.ipynb #4199070a
+def np_probabilities(logits, # (n, outputs) head outputs, as a NumPy array
+                    ) -> np.ndarray:
+    "Softmax for a 4-way head, sigmoid otherwise: `models.probabilities` for NumPy logits."
+    z = np.asarray(logits, float)
+    return np.exp(z - logsumexp(z, 1, keepdims=True)) if z.ndim == 2 and z.shape[1] == 4 else expit(z)
+
+def _kind(z: np.ndarray, kind: str|None) -> str:
+    "'softmax' for a 4-way head, 'sigmoid' otherwise; or `kind` as given, checked."
+    if kind is None: return 'softmax' if z.ndim == 2 and z.shape[1] == 4 else 'sigmoid'
+    if kind not in ('sigmoid', 'softmax'): raise ValueError(f'kind: {kind!r} (sigmoid or softmax)')
+    return kind
+
+def nll(logits,              # (n, outputs) head outputs
+        targets,             # (n,) class indices: 0..3, or 0/1 for one output
+        kind: str|None = None, # 'sigmoid' or 'softmax' (None: softmax for 4 outputs, else sigmoid)
+       ) -> float:
+    "Mean negative log-likelihood per cycle: cross-entropy for a softmax, BCE summed over the bits for sigmoids."
+    z, t = np.asarray(logits, float), np.asarray(targets, int)
+    if _kind(z, kind) == 'softmax': return float(np.mean(logsumexp(z, 1) - z[np.arange(len(t)), t]))
+    z = z.reshape(len(z), -1)
+    return float(np.mean(np.sum(np.logaddexp(0, z) - _bits(t, z.shape[1]) * z, 1)))
+
+# %% ../nbs/08_metrics.ipynb #6e46812d
+def _fit_one(z, t, kind, bounds) -> float:
+    "The T in `bounds` minimising the NLL of z / T (one minimum: a bounded search over log T finds it)."
+    r = minimize_scalar(lambda s: nll(z / np.exp(s), t, kind), bounds=tuple(np.log(bounds)), method='bounded',
+                        options={'xatol': 1e-6})
+    return float(np.exp(r.x))
+
+def fit_temperature(logits,                 # (n, outputs) validation logits
+                    targets,                # (n,) validation class indices
+                    kind: str|None = None,  # 'sigmoid' or 'softmax' (None: from the number of outputs)
+                    groups=None,            # group value per cycle (e.g. device): a temperature per group too
+                    min_count: int = 50,    # fewest cycles for a group's own temperature
+                    bounds=(0.05, 20.0),    # the range searched
+                   ):
+    "T minimising the NLL of logits / T; with `groups`, {'*': pooled T, group: its T, ...}."
+    z, t = np.asarray(logits, float), np.asarray(targets, int)
+    kind, T = _kind(z, kind), _fit_one(z, t, _kind(z, kind), bounds)
+    if groups is None: return T
+    g = np.asarray(groups, object).astype(str)
+    own = [v for v in np.unique(g) if (g == v).sum() >= min_count]
+    return {'*': T} | {v: _fit_one(z[g == v], t[g == v], kind, bounds) for v in own}
+
+def _row_temperatures(T, groups):
+    "A temperature, or one per row from `{'*': pooled, group: T}` (groups without their own take the pooled one)."
+    if not isinstance(T, dict): temps = float(T)
+    elif groups is None: temps = float(T['*'])
+    else: temps = np.array([T.get(str(v), T['*']) for v in np.asarray(groups, object)], float)
+    if np.any(np.asarray(temps) <= 0): raise ValueError(f'temperature {T}: must be > 0')
+    return temps
+
+def apply_temperature(logits,       # (n, outputs) head outputs
+                      T,            # a temperature, or `fit_temperature`'s per-group dict
+                      groups=None,  # group value per row, for a per-group dict
+                     ) -> np.ndarray:
+    "The logits divided by T: one temperature, or each row by its group's (pooled for groups without their own)."
+    z, temps = np.asarray(logits, float), _row_temperatures(T, groups)
+    return z / (temps if np.ndim(temps) == 0 else temps.reshape(-1, *[1] * (z.ndim - 1)))
+
+# %% ../nbs/08_metrics.ipynb #30a6d88c
+def map_thresholds(thresholds,  # thresholds tuned on uncalibrated probabilities: (t_C, t_W) or (t,)
+                   T,           # a temperature, or `fit_temperature`'s per-group dict
+                   groups=None, # group value per cycle, for a per-group dict: then one row of thresholds per cycle
+                  ) -> np.ndarray:
+    "Thresholds on calibrated probabilities σ(z/T) that take the same decisions: σ(logit(t) / T)."
+    t, temps = np.asarray(thresholds, float), _row_temperatures(T, groups)
+    return expit(logit(t) / (temps if np.ndim(temps) == 0 else temps[:, None]))
