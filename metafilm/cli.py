@@ -188,10 +188,11 @@ def cmd_study(study: Path,                 # a study (YAML): config × arms × s
               shard: str = '1/1',          # i/n: train every n-th run from the i-th (n processes, GPUs or machines)
              ):
     "Run a study (finished runs skipped, interrupted ones resumed) and write its tables, verdicts and figure."
+    from metafilm.config import preview
     from metafilm.study import load_study, run_study
     try: i, n = map(int, shard.split('/')); assert 1 <= i <= n
     except (ValueError, AssertionError):
-        raise CLIError(f'--shard {shard}: expected i/n with 1 ≤ i ≤ n, e.g. 1/2') from None
+        raise CLIError(f'--shard {preview(shard, quote=False)}: expected i/n with 1 ≤ i ≤ n, e.g. 1/2') from None
     out = run_study(load_study(study, overrides), (i, n), dry_run)
     if dry_run: print(out.to_string(index=False))
     return out
@@ -277,12 +278,14 @@ def demo_train(out: Path,                # the demo folder (runs go to out/runs)
 # %% ../nbs/15_cli.ipynb #3118399d
 def _demo_report(out: Path, folders: list):
     "The demo's last step: the report over its runs, and where everything is."
+    import json, shlex
     from metafilm.analysis import report
     print('\n== 5/5 figures of every run (t-SNE against the plain AST) and the report')
     rep = report(folders, out/'report.md')
-    uri = f'sqlite:///{(out/"runs"/"mlflow.db").resolve()}'
+    uri = json.loads((folders[0]/'metrics.json').read_text())['mlflow']['tracking_uri']  # where the runs were logged
     print(f'\n== demo done: runs in {out/"runs"} (metafilm evaluate {out/"runs"/"softfilm"}), report {rep}')
-    print(f'   MLflow: {uri}\n   browse: mlflow ui --backend-store-uri {uri}   (then open http://127.0.0.1:5000)')
+    if uri: print(f'   MLflow: {uri}\n   browse: mlflow ui --backend-store-uri {shlex.quote(uri)}   '
+                  '(then open http://127.0.0.1:5000)')
 
 # %% ../nbs/15_cli.ipynb #4025dfb3
 COMMANDS = (cmd_synth, cmd_inspect, cmd_prepare, cmd_train, cmd_study, cmd_evaluate, cmd_metrics, cmd_predict,

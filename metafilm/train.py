@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from tqdm.auto import tqdm
 from .ast import check_weights, read_checkpoint
-from .config import Config, TrainConfig, config_diff, load_config, save_config
+from .config import Config, TrainConfig, config_diff, load_config, preview, save_config
 from .data import Data, loaders, save_encoder, setup_data
 from .augment import spec_augment
 from .conditioning import method_label
 from .models import MetaAST, autocast, batch_to, build_model, infer, resolve_precision
 from .metrics import bootstrap_score, evaluate
-from .tracking import Tracker, flatten, provenance
+from .tracking import Tracker, flatten, open_store, provenance
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'RESUMABLE', 'lr_at', 'wd_at', 'make_criterion', 'save_atomic', 'rng_state', 'set_rng_state',
@@ -152,7 +152,7 @@ def check_resumable(run: Path,   # a run folder with config.yaml and last.pt
     saved = load_config(run/'config.yaml')
     bad = {k: v for k, v in config_diff(saved, cfg).items() if k not in RESUMABLE}
     if bad:
-        rows = '; '.join(f'{k}: {a!r} in the run, {b!r} now' for k, (a, b) in bad.items())
+        rows = '; '.join(f'{k}: {preview(a)} in the run, {preview(b)} now' for k, (a, b) in bad.items())
         raise RunError(f'{run}: cannot resume with a different model or data ({rows}); only '
                        f'{", ".join(RESUMABLE)} may change on --resume')
 
@@ -245,6 +245,7 @@ def setup(cfg: Config,                   # the resolved experiment config
     cfg.model.ast = check_weights(cfg.model.ast)  # a missing or mismatched checkpoint stops here, before any work
     rank, world, device = dist_setup(tr)
     if device.type == 'cuda': torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    if tr.mlflow and rank == 0: open_store(cfg)  # a store that cannot be opened stops here, not after the data
     run, lock = (claim_run(cfg, run_dir, resume, overwrite) if rank == 0
                  else (Path(run_dir or Path(tr.runs)/tr.name), None))
     seed_everything(tr.seed)
