@@ -104,7 +104,7 @@ class Tracker:
         self.on, self.run_id, self.uri = cfg.train.mlflow if on is None else on, None, None
         if not self.on: return
         from mlflow.tracking import MlflowClient
-        logging.getLogger('alembic').setLevel(logging.WARNING)
+        for quiet in ('alembic', 'mlflow.store.db.utils'): logging.getLogger(quiet).setLevel(logging.WARNING)
         self.uri = open_store(cfg); self.client = MlflowClient(self.uri)
         self.run_id = run_id or self._create(cfg, experiment or experiment_name(cfg), name or cfg.train.name, parent)
         if run_id is not None: self.client.update_run(run_id, status='RUNNING')
