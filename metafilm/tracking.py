@@ -51,6 +51,8 @@ def _sqlite_problem(uri: str) -> str|None:
     if not os.access(db if db.exists() else db.parent, os.W_OK): return 'it cannot be written here'
     try:
         with contextlib.closing(sqlite3.connect(db, timeout=2)) as con: con.execute('PRAGMA schema_version')
+    except sqlite3.OperationalError as e:  # busy: another process (a study's other shard) writes to it, MLflow waits
+        if getattr(e, 'sqlite_errorname', '') not in ('SQLITE_BUSY', 'SQLITE_LOCKED'): return f'not usable ({e})'
     except sqlite3.Error as e: return f'not a SQLite database ({e})'
 
 def _server_problem(uri: str) -> str|None:
