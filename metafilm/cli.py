@@ -193,10 +193,11 @@ def cmd_study(study: Path,                 # a study (YAML): config × arms × s
               jobs: int|None = None,       # runs trained at once, each in a process (default: the study's jobs, or 1)
              ):
     "Run a study (finished runs skipped, interrupted ones resumed) and write its tables, verdicts and figure."
+    from metafilm.config import preview
     from metafilm.study import load_study, run_study
     try: i, n = map(int, shard.split('/')); assert 1 <= i <= n
     except (ValueError, AssertionError):
-        raise CLIError(f'--shard {shard}: expected i/n with 1 ≤ i ≤ n, e.g. 1/2') from None
+        raise CLIError(f'--shard {preview(shard, quote=False)}: expected i/n with 1 ≤ i ≤ n, e.g. 1/2') from None
     s = load_study(study, overrides)
     if jobs is not None:
         if jobs < 1: raise CLIError(f'--jobs {jobs}: expected a whole number ≥ 1')
@@ -303,6 +304,7 @@ def _demo_report(out: Path,    # the demo folder
                  ml: dict,     # the MLflow run of one of them (metrics.json's `mlflow`): where the runs are browsed
                 ):
     "The demo's last step: the report over its runs, and where everything is."
+    import json, shlex
     from metafilm.analysis import report
     print('\n== 5/5 figures of every run (t-SNE against the plain AST) and the report')
     print(_demo_done(out, report(folders, out/'report.md'), ml))

@@ -4,10 +4,11 @@
 
 # %% ../nbs/09_config.ipynb #07aac58c
 from __future__ import annotations
-import dataclasses, re, typing
+import dataclasses, re, reprlib, typing
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 import torch, yaml
+from fastcore.basics import patch
 from .frontend import FrontendConfig
 from .augment import AugmentConfig
 from .data import DataConfig
@@ -16,8 +17,8 @@ from .conditioning import ConditioningConfig
 from .models import HeadConfig, ModelConfig
 
 # %% auto #0
-__all__ = ['TrainConfig', 'ConfigError', 'Config', 'read_yaml', 'apply_overrides', 'validate', 'load_config', 'config_dict',
-           'save_config', 'config_diff']
+__all__ = ['TrainConfig', 'ConfigError', 'Config', 'preview', 'YAMLRefused', 'yaml_problem', 'yaml_file', 'read_yaml',
+           'apply_overrides', 'validate', 'load_config', 'config_dict', 'save_config', 'config_diff']
 
 # %% ../nbs/09_config.ipynb #36a65513
 @dataclass
@@ -64,17 +65,101 @@ class Config:
     train: TrainConfig = field(default_factory=TrainConfig)
     source: str = ''   # the file it was read from (with its base chain)
 
+# %% ../nbs/09_config.ipynb #e1ea7950
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother = 3, 200, 200
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 8
+
+def preview(v,                  # any value an error message names
+            n: int = 200,       # at most this many characters
+            quote: bool = True, # a string as its repr (in quotes); False: as written (a key, a path)
+           ) -> str:
+    "A value as an error message shows it: its repr (or a string as written), at most `n` characters, cut with '…'."
+    try: s = _SHORT.repr(v) if quote or not isinstance(v, str) else v[:n + 1]
+    except Exception: s = f'<{type(v).__name__}>'  # an int too long to print, a broken __repr__
+    return s if len(s) <= n else s[:n - 1] + '…'
+
 # %% ../nbs/09_config.ipynb #77ba7071
 class _Loader(yaml.SafeLoader):
-    "Safe YAML, plus floats written without a dot (1e-4, 3E-5)."
+    "Safe YAML, plus floats written without a dot (1e-4, 3E-5); bounded (see `_count_values`)."
 
 _Loader.add_implicit_resolver('tag:yaml.org,2002:float',
                               re.compile(r'^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$'),
                               list('-+0123456789'))
 
 def _yaml(text: str):
-    "Parse YAML text safely (nothing is constructed but plain data), reading 1e-4 as a float."
-    return yaml.load(text, Loader=_Loader)
+    "Parse YAML text safely (nothing is constructed but plain data), reading 1e-4 as a float; a YAMLError if not."
+    try: return yaml.load(text, Loader=_Loader)
+    except RecursionError: raise yaml.YAMLError('not valid YAML (nested too deeply)') from None
+    except ValueError as e: raise yaml.YAMLError(f'not valid YAML ({e})') from None  # 2024-13-45, 5,000 digits
+
+# %% ../nbs/09_config.ipynb #4e0fa2d0
+_MAX_VALUES = 10_000  # values in one YAML document, each alias counted wherever it is used (a config holds ~200)
+
+class YAMLRefused(yaml.MarkedYAMLError):
+    "Valid YAML that `_Loader` will not build: an alias bomb, an alias inside itself, a key written twice."
+
+def _kids(n: yaml.Node) -> list:
+    "The nodes below a YAML node (a mapping's keys and values)."
+    if isinstance(n, yaml.SequenceNode): return list(n.value)
+    return [x for kv in n.value for x in kv] if isinstance(n, yaml.MappingNode) else []
+
+def _count_values(root: yaml.Node,        # a composed YAML document
+                  limit: int = _MAX_VALUES, # refuse more values than this
+                 ) -> int:
+    "Values below `root` with every alias expanded, each node visited once; `YAMLRefused` past `limit` or in a loop."
+    size, open_, todo = {}, set(), [(root, False)]
+    while todo:
+        n, done = todo.pop()
+        if done:
+            size[id(n)] = 1 + sum(size[id(k)] for k in _kids(n)); open_.discard(id(n))
+            if size[id(n)] > limit:
+                raise YAMLRefused(None, None, f'its aliases expand it to more than {limit:,} values (an alias bomb?)',
+                                  n.start_mark)
+        elif id(n) in size: continue
+        elif id(n) in open_: raise YAMLRefused(None, None, 'an alias contains itself', n.start_mark)
+        else: open_.add(id(n)); todo += [(n, True)] + [(k, False) for k in _kids(n)]
+    return size[id(root)]
+
+@patch
+def compose_document(self: _Loader):
+    "The document's nodes, counted with `_count_values` before anything is built from them."
+    node = yaml.SafeLoader.compose_document(self)
+    _count_values(node)
+    return node
+
+@patch
+def construct_mapping(self: _Loader, node, deep=False):
+    "A mapping; a key written twice in it is refused with its line (YAML keeps the last, silently)."
+    seen = set()
+    for k, _ in node.value:
+        if not isinstance(k, yaml.ScalarNode) or k.tag == 'tag:yaml.org,2002:merge': continue
+        if k.value in seen:
+            raise YAMLRefused(None, None, f'the key {preview(k.value)} is written twice in one mapping', k.start_mark)
+        seen.add(k.value)
+    return yaml.SafeLoader.construct_mapping(self, node, deep)
+
+# %% ../nbs/09_config.ipynb #8788d061
+_MAX_BYTES = 1_000_000  # a config or study file (the shipped ones are under 2 kB)
+
+def yaml_problem(e: yaml.YAMLError) -> str:
+    "A YAML error in one line: what is wrong, and where (line and column)."
+    if not isinstance(e, yaml.MarkedYAMLError): return preview(' '.join(str(e).split()), quote=False)
+    what = e.problem if isinstance(e, YAMLRefused) else \
+        f"not valid YAML ({', '.join(x for x in (e.context, e.problem) if x)})"
+    m = e.problem_mark
+    return preview(what, quote=False) + (f': line {m.line + 1}, column {m.column + 1}' if m else '')
+
+def yaml_file(path: Path, # a config or study file
+             ):
+    "The data of a config or study file; a YAMLError when it is too large, not text, or refused by `_yaml`."
+    if (size := path.stat().st_size) > _MAX_BYTES:
+        raise yaml.YAMLError(f'{size / 1e6:.1f} MB, too large for a config or study (at most {_MAX_BYTES / 1e6:g} MB): '
+                             'is it the right file?')
+    try: text = path.read_text(encoding='utf-8')
+    except UnicodeDecodeError as e:
+        raise yaml.YAMLError(f'not a text file (byte {e.start} is not UTF-8): is it the right file?') from None
+    return _yaml(text)
 
 # %% ../nbs/09_config.ipynb #724fc386
 _WEIGHT_KEYS = ('weights', 'audioset_ckpt', 'hf_ckpt', 'imagenet_ckpt')
@@ -85,7 +170,7 @@ def _one_weights(ast: dict, where: str) -> dict:
     if not named: return ast
     values = {str(v) for v in named.values() if v}
     if len(values) > 1:
-        both = ' and '.join(f'model.ast.{k}={v}' for k, v in named.items() if v)
+        both = ' and '.join(f'model.ast.{k}={preview(v, quote=False)}' for k, v in named.items() if v)
         raise ConfigError(f'{where}: {both} name different weights: keep one')
     return {k: v for k, v in ast.items() if k not in _WEIGHT_KEYS} | {'weights': next(iter(values), None)}
 
@@ -110,8 +195,8 @@ def _read_one(path: Path, referrer: Path|None) -> dict:
     by = f' (the base of {referrer})' if referrer else ''
     if path.is_dir(): raise ConfigError(f'{path}: a folder, not a config file{by}')
     if not path.exists(): raise ConfigError(f'{path}: no such config file{by}')
-    try: d = _yaml(path.read_text()) or {}
-    except yaml.YAMLError as e: raise ConfigError(f'{path}: not valid YAML ({e})') from None
+    try: d = yaml_file(path) or {}
+    except yaml.YAMLError as e: raise ConfigError(f'{path}: {yaml_problem(e)}') from None
     if not isinstance(d, dict): raise ConfigError(f'{path}: a config is a mapping of sections')
     if isinstance(d.get('model'), dict) and isinstance(d['model'].get('ast'), dict):
         d['model']['ast'] = _one_weights(d['model']['ast'], str(path))
@@ -134,21 +219,23 @@ def read_yaml(path: str|Path,           # a YAML config; its `base` (a path or a
 
 # %% ../nbs/09_config.ipynb #a9f10436
 def apply_overrides(d: dict,      # a merged config, changed in place and returned
-                    overrides,    # `section.key=value` strings (None: no overrides); values are parsed as YAML
+                    overrides,    # `section.key=value` strings (None: no overrides); values as `_override_value` reads
                     origin: dict, # updated in place: each overridden key is set by 'the command line'
                    ) -> dict:
-    "Dotted `section.key=value` overrides (values parsed as YAML; weight keys folded into model.ast.weights)."
+    "Dotted `section.key=value` overrides (values read by `_override_value`; weight keys folded into `weights`)."
     ast = {}
     for o in overrides or []:
         key, eq, val = o.partition('=')
-        if not eq or '.' not in key: raise ConfigError(f'override {o!r}: expected section.key=value')
-        if key.startswith('model.ast.') and key[10:] in _WEIGHT_KEYS: ast[key[10:]] = _yaml(val); continue
+        if not eq or '.' not in key: raise ConfigError(f'override {preview(o)}: expected section.key=value')
+        try: v = _override_value(key, val)
+        except yaml.YAMLError as e: raise ConfigError(f'override {preview(o)}: {yaml_problem(e)}') from None
+        if key.startswith('model.ast.') and key[10:] in _WEIGHT_KEYS: ast[key[10:]] = v; continue
         node = d
         *parents, last = key.split('.')
         for p in parents:
             node = node.setdefault(p, {})
-            if not isinstance(node, dict): raise ConfigError(f'override {o!r}: {p} is not a section')
-        node[last] = _yaml(val)
+            if not isinstance(node, dict): raise ConfigError(f'override {preview(o)}: {p} is not a section')
+        node[last] = v
         origin[key] = 'the command line'
     if ast:
         d.setdefault('model', {}).setdefault('ast', {})['weights'] = _one_weights(ast, 'the command line')['weights']
@@ -174,18 +261,19 @@ def _check(cls, d: dict, prefix: str, origin: dict):
     known = {f.name: f for f in fields(cls)}
     for k, v in d.items():
         where = origin.get(f'{prefix}{k}', origin.get('', 'the config'))
-        if k not in known: raise ConfigError(f'{where}: unknown key {prefix}{k} (known: {", ".join(known)})')
+        if k not in known:
+            raise ConfigError(f'{where}: unknown key {prefix}{preview(k, quote=False)} (known: {", ".join(known)})')
         f = known[k]; default = _default(f)
         if v is None:
             if 'None' in str(f.type): continue
             raise ConfigError(f'{where}: {prefix}{k} cannot be empty')
         if dataclasses.is_dataclass(default):
             if not isinstance(v, dict):
-                raise ConfigError(f'{where}: {prefix}{k} should be a section (mapping), not {v!r}')
+                raise ConfigError(f'{where}: {prefix}{k} should be a section (mapping), not {preview(v)}')
             _check(type(default), v, f'{prefix}{k}.', origin); continue
         if default is not None and not _fits(v, default):
             raise ConfigError(f'{where}: {prefix}{k} should be {type(default).__name__}, '
-                              f'not {type(v).__name__} ({v!r})')
+                              f'not {type(v).__name__} ({preview(v)})')
 
 def _build(cls, d: dict, prefix: str, origin: dict):
     "An instance of `cls` from a checked dict; a value a section refuses is blamed on the file that set it."
@@ -198,8 +286,30 @@ def _build(cls, d: dict, prefix: str, origin: dict):
     try: return cls(**kw)
     except (TypeError, ValueError) as e:
         if isinstance(e, ConfigError): raise
-        key = str(e).split(':')[0].split('=')[0].strip()
-        raise ConfigError(f'{origin.get(key, origin.get("", "the config"))}: {e}') from None
+        key, msg = str(e).split(':')[0].split('=')[0].strip(), str(e)
+        for v in kw.values():  # a section's own check echoes the value it refuses: shown by its preview
+            if not dataclasses.is_dataclass(v) and len(r := repr(v)) > 200: msg = msg.replace(r, preview(v))
+        raise ConfigError(f'{origin.get(key, origin.get("", "the config"))}: {msg}') from None
+
+# %% ../nbs/09_config.ipynb #31608a8e
+def _text_setting(key: str) -> bool:
+    "Whether a dotted key names a string setting (a path, a name, a choice), whose override is taken as written."
+    cls = Config
+    *parents, last = key.split('.')
+    for p in parents:
+        f = {x.name: x for x in fields(cls)}.get(p)
+        if f is None or not dataclasses.is_dataclass(_default(f)): return False
+        cls = type(_default(f))
+    f = {x.name: x for x in fields(cls)}.get(last)
+    return f is not None and (isinstance(_default(f), str) or str(f.type).replace(' ', '') == 'str|None')
+
+def _override_value(key: str,  # a dotted key
+                    text: str, # what follows its '='
+                   ):
+    "An override's value: YAML (`[0, 1]`, `true`, `1e-4`), but a string setting takes unquoted text as written."
+    s = text.strip()
+    if s not in ('', 'null', '~') and s[0] not in '\'"' and _text_setting(key): return text
+    return _yaml(text)
 
 # %% ../nbs/09_config.ipynb #20be9b6d
 _pos, _nonneg, _unit = (lambda v: v > 0, '> 0'), (lambda v: v >= 0, '≥ 0'), (lambda v: 0 <= v < 1, 'in [0, 1)')
@@ -207,6 +317,7 @@ _RULES = {
     'train.epochs': (lambda v: v >= 1, '≥ 1'), 'train.lr': _pos, 'train.warmup_epochs': _nonneg,
     'train.warmup_start': (lambda v: 0 <= v <= 1, 'in [0, 1]'), 'train.min_lr': _nonneg, 'train.weight_decay': _nonneg,
     'train.final_weight_decay': _nonneg, 'train.sensitivity_bias': _pos, 'train.grad_clip': _pos,
+    'train.seed': (lambda v: 0 <= v < 2**32, 'in [0, 2³²), as NumPy takes it'),
     'data.batch_size': (lambda v: v >= 1, '≥ 1'), 'data.eval_batch_size': _nonneg, 'data.num_workers': _nonneg,
     'data.prefetch': (lambda v: v >= 1, '≥ 1'), 'data.random_test_fraction': (lambda v: 0 < v < 1, 'in (0, 1)'),
     'frontend.sample_rate': _pos, 'frontend.duration': _pos, 'frontend.n_mels': _pos, 'frontend.frame_length': _pos,
@@ -228,7 +339,7 @@ def _value(cfg, key: str):
 
 def _refuse(key: str, value, why: str, origin: dict):
     "A ConfigError naming the key, its value, the reason and where the value came from."
-    raise ConfigError(f"{origin.get(key, 'the defaults')}: {key} = {value!r}: {why}")
+    raise ConfigError(f"{origin.get(key, 'the defaults')}: {key} = {preview(value)}: {why}")
 
 # %% ../nbs/09_config.ipynb #eee5704a
 def _agree(cfg: Config, origin: dict):
@@ -236,12 +347,14 @@ def _agree(cfg: Config, origin: dict):
     a, c, fr = cfg.model.ast, cfg.model.conditioning, cfg.frontend
     if a.embed_dim % a.heads:
         _refuse('model.ast.heads', a.heads, f'must divide model.ast.embed_dim ({a.embed_dim})', origin)
+    if not all(isinstance(l, int) and not isinstance(l, bool) for l in c.layers):
+        _refuse('model.conditioning.layers', list(c.layers), 'a list of layer numbers, e.g. [10, 11]', origin)
     if c.method in ('film', 'tafilm', 'softfilm'):
         bad = [l for l in c.layers if not 0 <= l < a.depth]
         src = origin.get('model.conditioning.layers') or f'the {c.method} default (layers {list(c.layers)})'
         if bad or not c.layers:
             why = f'outside the backbone\'s {a.depth} layers (0–{a.depth - 1})' if bad else 'no layer to condition'
-            raise ConfigError(f"{src}: model.conditioning.layers = {list(c.layers)}: {why}; "
+            raise ConfigError(f"{src}: model.conditioning.layers = {preview(list(c.layers))}: {why}; "
                               "set model.conditioning.layers")
     for k, n in (('n_mels', a.n_mels), ('frames', a.frames)):
         if a.patch > n: _refuse('model.ast.patch', a.patch, f'larger than the input ({k} = {n})', origin)

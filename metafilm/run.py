@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import pandas as pd, torch
 from fastcore.basics import patch
-from .config import Config, config_diff, load_config, save_config
+from .config import Config, config_diff, load_config, preview, save_config
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'RESUMABLE', 'RunError', 'RunDir', 'default_run']
@@ -174,7 +174,7 @@ def check_resumable(self: RunDir, cfg: Config):
     "Refuse to resume with a config that differs from the run's own in anything but `RESUMABLE` keys."
     bad = {k: v for k, v in config_diff(self.config(), cfg).items() if k not in RESUMABLE}
     if bad:
-        rows = '; '.join(f'{k}: {a!r} in the run, {b!r} now' for k, (a, b) in bad.items())
+        rows = '; '.join(f'{k}: {preview(a)} in the run, {preview(b)} now' for k, (a, b) in bad.items())
         raise RunError(f'{self}: cannot resume with a different model or data ({rows}); only '
                        f'{", ".join(RESUMABLE)} may change on --resume')
 

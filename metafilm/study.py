@@ -5,12 +5,13 @@
 # %% ../nbs/14_study.ipynb #934ad5cd
 from __future__ import annotations
 import copy, itertools, json, math, time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd, yaml
 from .analysis import markdown_table, save_figure
 from .conditioning import method_label
-from .config import Config, ConfigError, load_config
+from .config import Config, ConfigError, config_dict, load_config, preview, yaml_file, yaml_problem
 from .tracking import Tracker, experiment_name
 from .run import RunDir
 from .train import fit
@@ -179,7 +180,7 @@ def _pairs(path: Path, d: dict, arms: dict) -> list:
     pairs = []
     for x in d.get('compare') or []:
         if not (isinstance(x, (list, tuple)) and len(x) == 2 and all(str(a) in arms for a in x)):
-            raise StudyError(f'{path}: compare entry {x!r} is not a pair of arms ({", ".join(arms)}); write each '
+            raise StudyError(f'{path}: compare entry {preview(x)} is not a pair of arms ({_names(arms)}); write each '
                              'pair as [arm, reference] and quote names with commas: '
                              "['SoftFiLM, unseen X', 'AST, unseen X']")
         pairs.append(tuple(map(str, x)))
@@ -192,29 +193,43 @@ def _controls(path: Path, d: dict, arms: dict) -> dict:
         raise StudyError(f'{path}: controls takes positive and negative, each a list of [arm, reference] pairs')
     return {k: _pairs(path, {'compare': ctl[k]}, arms) for k in ('positive', 'negative') if ctl.get(k)}
 
+_KNOWN = {'name', 'config', 'seeds', 'reference', 'overrides', 'arms', 'compare', 'controls', 'folder', 'synth',
+          'description', 'jobs'}
+
+def _names(arms) -> str:
+    "The arms' names for a message, cut to a preview."
+    return preview(', '.join(map(str, arms)), quote=False)
+
+def _read_study(path: Path) -> dict:
+    "A study file's mapping, read as a config is (bounded, a key written twice refused); else a StudyError."
+    try: d = yaml_file(path)
+    except OSError as e: raise StudyError(f'{path}: cannot read the study ({e.strerror})') from None
+    except yaml.YAMLError as e: raise StudyError(f'{path}: cannot read the study ({yaml_problem(e)})') from None
+    ok = isinstance(d, dict) and d.get('config') and isinstance(d.get('arms'), dict) and d['arms']
+    if not ok or set(d) - _KNOWN:
+        raise StudyError(f'{path}: a study needs name, config and arms (known keys: {", ".join(sorted(_KNOWN))})')
+    return d
+
 def load_study(path: str|Path,               # the study YAML
                overrides: list|None = None,  # `key=value` for every arm (the command line's), last
               ) -> Study:
     "Read a study and check every arm's config; a wrong key or arm is an error naming it, before any run."
     path = Path(path).resolve()
-    try: d = yaml.safe_load(path.read_text())
-    except OSError as e: raise StudyError(f'{path}: cannot read the study ({e.strerror})') from None
-    except yaml.YAMLError as e: raise StudyError(f'{path}: cannot read the study ({e})') from None
-    known = {'name', 'config', 'seeds', 'reference', 'overrides', 'arms', 'compare', 'controls', 'folder', 'synth',
-             'description', 'jobs'}
-    if not isinstance(d, dict) or not d.get('arms') or set(d) - known:
-        raise StudyError(f'{path}: a study needs name, config and arms (known keys: {", ".join(sorted(known))})')
-    seeds = list(range(d['seeds'])) if isinstance(d.get('seeds', 1), int) else list(d['seeds'])
-    own = {str(a): path.parent/o.pop('config') for a, o in d['arms'].items() if isinstance(o, dict) and 'config' in o}
-    arms, ref = {str(a): _words(o) for a, o in d['arms'].items()}, d.get('reference')
+    d = _read_study(path)
+    seeds, ref = _seeds(path, d.get('seeds', 1)), None if d.get('reference') is None else str(d['reference'])
+    arms = dict(zip(_arm_names(path, d['arms']), d['arms'].values()))
+    own = {a: path.parent/o['config'] for a, o in arms.items() if isinstance(o, dict) and 'config' in o}
+    drop = lambda o: {k: v for k, v in o.items() if k != 'config'} if isinstance(o, dict) else o
+    arms = {a: _words(drop(o)) for a, o in arms.items()}
     if ref is not None and ref not in arms:
-        raise StudyError(f'{path}: reference {ref!r} is not an arm ({", ".join(arms)})')
+        raise StudyError(f'{path}: reference {preview(ref)} is not an arm ({_names(arms)})')
     s = Study(str(d.get('name') or path.stem), path.parent/d['config'], arms, seeds, ref, [],
               _words(d.get('overrides')) + list(overrides or []), Path(), path, d.get('synth'), own)
     cfgs = {a: _arm_config(s, a, seeds[0]) for a in arms}
+    _distinct_arms(path, cfgs)
     same = lambda a: cfgs[a].data.split == cfgs[ref].data.split  # only arms scored on the reference's test set
     s.controls, s.jobs = _controls(path, d, arms), d.get('jobs', 1)
-    if not isinstance(s.jobs, int) or s.jobs < 1: raise StudyError(f'{path}: jobs: {s.jobs!r} (a whole number ≥ 1)')
+    if not isinstance(s.jobs, int) or s.jobs < 1: raise StudyError(f'{path}: jobs: {preview(s.jobs)} (a whole number ≥ 1)')
     pairs = [(a, ref) for a in arms if ref is not None and a != ref and same(a)] + _pairs(path, d, arms)
     s.compare = list(dict.fromkeys(pairs + [p for ps in s.controls.values() for p in ps]))
     first = cfgs[next(iter(arms))]
@@ -225,7 +240,43 @@ def _arm_config(s: Study, arm: str, seed: int) -> Config:
     "The config of one run of the study, or a StudyError naming the arm."
     extra = [f'train.seed={seed}', f'train.name={s.name}-{arm}-seed{seed}', f'train.experiment={s.name}']
     try: return load_config(s.configs.get(arm, s.config), s.overrides + s.arms[arm] + extra)
-    except (ConfigError, ValueError) as e: raise StudyError(f'{s.source}: arm {arm!r}: {e}') from None
+    except (ConfigError, ValueError) as e: raise StudyError(f'{s.source}: arm {preview(arm)}: {e}') from None
+
+
+# %% ../nbs/14_study.ipynb #08866699
+def _seeds(path: Path, seeds) -> list:
+    "The study's seeds from a count or a list of distinct non-negative integers; anything else a StudyError."
+    if isinstance(seeds, int) and not isinstance(seeds, bool) and seeds >= 1: return list(range(seeds))
+    ints = isinstance(seeds, list) and seeds and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0
+                                                     for s in seeds)
+    if not ints: raise StudyError(f'{path}: seeds = {preview(seeds)}: a count (≥ 1) or a list of integers ≥ 0')
+    if twice := [s for s, n in Counter(seeds).items() if n > 1]:
+        raise StudyError(f'{path}: seeds = {preview(seeds)}: seed {preview(twice)[1:-1]} is repeated, and a repeated '
+                         'seed is the same run again, not another replicate: list distinct seeds (seeds: 3 is 0, 1, 2)')
+    return list(seeds)
+
+def _arm_names(path: Path, arms: dict) -> list:
+    "The arms' names, each making a run folder of its own (`_slug`): none without one, no two the same."
+    folders = {}
+    for a in map(str, arms):
+        slug = _slug(a)
+        if not slug.strip('.'):
+            raise StudyError(f'{path}: arm {preview(a)} makes no folder name (it needs a letter or digit, a-z 0-9)')
+        if slug in folders:
+            raise StudyError(f'{path}: arms {preview(folders[slug])} and {preview(a)} would share the run folder '
+                             f'{preview(slug, quote=False)}/: rename one')
+        folders[slug] = a
+    return list(folders.values())
+
+def _distinct_arms(path: Path, cfgs: dict):
+    "Refuse two arms identical in every setting but their run name: their comparison would measure only seed noise."
+    by = {}
+    for a, c in cfgs.items():
+        d = config_dict(c); d.pop('source'); d['train'].pop('name')
+        by.setdefault(json.dumps(d, sort_keys=True, default=str), []).append(a)
+    if same := next((v for v in by.values() if len(v) > 1), None):
+        raise StudyError(f'{path}: arms {" and ".join(map(preview, same))} are identical in every setting, so '
+                         'comparing them would measure only seed noise: make them differ, or keep one')
 
 # %% ../nbs/14_study.ipynb #2b1029f7
 def study_runs(s: Study) -> list:
@@ -351,7 +402,8 @@ def compare_arms(s: Study, rows: pd.DataFrame) -> pd.DataFrame:
         seeds = sorted(set(a.index) & set(b.index))
         preds = lambda x: [RunDir(s.folder/_slug(x)/f'seed{sd}').predictions() for sd in seeds]
         out.append(compare_pair(arm, ref, a, b, *((preds(arm), preds(ref)) if seeds else (None, None))))
-    return pd.DataFrame(out)
+    cols = ['arm', 'reference', 'seeds', 'diff', 'lo', 'hi', 'p', 'patients_lo', 'patients_hi', 'finding', 'verdict']
+    return pd.DataFrame(out, columns=cols)  # with its columns when nothing is compared (one arm, no reference)
 
 # %% ../nbs/14_study.ipynb #347c0627
 def check_controls(s: Study,          # the study (its `controls`)

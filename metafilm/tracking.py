@@ -4,28 +4,82 @@
 
 # %% ../nbs/10_tracking.ipynb #ab09224b
 from __future__ import annotations
-import json, logging, os, shlex, sys, time
+import contextlib, json, logging, os, re, shlex, sys, time
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 import numpy as np
 from fastcore.basics import patch
-from .config import Config, config_dict
+from .config import Config, config_dict, preview
 from .metrics import plot_confusion
 
 # %% auto #0
-__all__ = ['tracking_uri', 'experiment_name', 'flatten', 'client', 'Tracker', 'executable', 'browse', 'provenance', 'attach',
-           'forget']
+__all__ = ['sqlite_uri', 'tracking_uri', 'experiment_name', 'TrackingError', 'check_store', 'open_store', 'flatten', 'client',
+           'Tracker', 'executable', 'browse', 'provenance', 'attach', 'forget']
 
 # %% ../nbs/10_tracking.ipynb #89c7baa4
+def sqlite_uri(db: str|Path, # a SQLite file
+              ) -> str:
+    "The URI of a SQLite file: `sqlite:///PATH`, its path percent-quoted when it holds `#`, `%`, `?`, spaces, ..."
+    path = str(Path(db).resolve())
+    return f'sqlite:///{path}' if quote(path) == path else f'sqlite+pysqlite:///{quote(path)}'
+
 def tracking_uri(cfg: Config, # the experiment (its `train.runs` folder holds the store)
                 ) -> str:
     "The MLflow store of a config's runs: `MLFLOW_TRACKING_URI`, else a SQLite file in the runs folder."
-    return os.environ.get('MLFLOW_TRACKING_URI') or f'sqlite:///{(Path(cfg.train.runs).resolve()/"mlflow.db")}'
+    return os.environ.get('MLFLOW_TRACKING_URI') or sqlite_uri(Path(cfg.train.runs)/'mlflow.db')
 
 def experiment_name(cfg: Config, # the experiment
                    ) -> str:
     "The MLflow experiment of a config: `train.experiment`, else the config file's name ('metafilm' for the defaults)."
     if cfg.train.experiment: return cfg.train.experiment
     return Path(cfg.source).stem if cfg.source not in ('', 'the defaults') else 'metafilm'
+
+# %% ../nbs/10_tracking.ipynb #28232a4a
+class TrackingError(RuntimeError):
+    "The MLflow store cannot be used; the message names it and says what to do."
+
+def _sqlite_problem(uri: str) -> str|None:
+    "Why the SQLite file of a URI cannot be opened and written (None: it can)."
+    import sqlite3
+    from sqlalchemy.engine import make_url
+    try: db = make_url(uri).database  # the path as SQLAlchemy, and so MLflow, will open it
+    except Exception as e: return f'not a URI SQLAlchemy reads ({e})'
+    if not db or db == ':memory:': return None
+    db = Path(db)
+    if not db.parent.is_dir(): return f'its folder {db.parent} does not exist'
+    if db.is_dir(): return 'a folder stands where its database file should be'
+    if not os.access(db if db.exists() else db.parent, os.W_OK): return 'it cannot be written here'
+    try:
+        with contextlib.closing(sqlite3.connect(db, timeout=2)) as con: con.execute('PRAGMA schema_version')
+    except sqlite3.OperationalError as e:  # busy: another process (a study's other shard) writes to it, MLflow waits
+        if getattr(e, 'sqlite_errorname', '') not in ('SQLITE_BUSY', 'SQLITE_LOCKED'): return f'not usable ({e})'
+    except sqlite3.Error as e: return f'not a SQLite database ({e})'
+
+def _server_problem(uri: str) -> str|None:
+    "Why no server answers at an http(s) URI (None: something accepts connections there), within 3 s."
+    import socket
+    try:
+        u = urlsplit(uri)
+        with socket.create_connection((u.hostname, u.port or (443 if u.scheme == 'https' else 80)), timeout=3): return
+    except (OSError, ValueError) as e: return f'no server answers there ({getattr(e, "strerror", None) or e})'
+
+def check_store(uri: str,  # an MLflow tracking URI
+                fix: str = 'set train.mlflow=false to train without MLflow', # what to do, said when it cannot be used
+               ) -> str:
+    "`uri` once its SQLite file opens or its server answers (other stores: unchecked); else a `TrackingError` at once."
+    why = (_sqlite_problem(uri) if uri.startswith('sqlite') else
+           _server_problem(uri) if uri.startswith(('http://', 'https://')) else None)
+    if not why: return uri
+    shown = preview(re.sub('//[^/@]*@', '//…@', uri), quote=False)  # a password in the URI is not shown
+    raise TrackingError(f'MLflow store {shown}: {why}: {fix}')
+
+def open_store(cfg: Config, # the run's config
+              ) -> str:
+    "The config's tracking URI, checked (`check_store`); the default store's runs folder is made when missing."
+    if os.environ.get('MLFLOW_TRACKING_URI'):
+        return check_store(tracking_uri(cfg), 'fix or unset MLFLOW_TRACKING_URI, or set train.mlflow=false')
+    Path(cfg.train.runs).mkdir(parents=True, exist_ok=True)
+    return check_store(tracking_uri(cfg))
 
 # %% ../nbs/10_tracking.ipynb #2932f0dc
 def flatten(d: dict,          # a nested config dict
@@ -58,7 +112,7 @@ class Tracker:
                 ):
         self.on, self.run_id, self.uri = cfg.train.mlflow if on is None else on, None, None
         if not self.on: return
-        self.uri = tracking_uri(cfg); self.client = client(self.uri)
+        self.uri = open_store(cfg); self.client = client(self.uri)
         self.run_id = run_id or self._create(cfg, experiment or experiment_name(cfg), name or cfg.train.name, parent)
         if run_id is not None: self.client.update_run(run_id, status='RUNNING')
         elif params: self.params(flatten(config_dict(cfg)))
@@ -188,7 +242,7 @@ def attach(metrics: dict,            # a run's metrics.json (names its MLflow ru
     "Attach files to the MLflow run named in a run's metrics.json (False when the run was not tracked)."
     ml = metrics.get('mlflow') or {}
     if not ml.get('run_id'): return False
-    c = client(ml['tracking_uri'])
+    c = client(check_store(ml['tracking_uri'], 'attach nothing (figures: --no-mlflow)'))
     for f in files: c.log_artifact(ml['run_id'], str(f), folder)
     return True
 

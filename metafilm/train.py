@@ -17,7 +17,7 @@ from .conditioning import method_label
 from .models import MetaAST, autocast, batch_to, build_model, infer, resolve_precision
 from .metrics import score_split
 from .run import RunDir, default_run
-from .tracking import Tracker, browse, flatten, provenance
+from .tracking import Tracker, browse, flatten, open_store, provenance
 
 # %% auto #0
 __all__ = ['lr_at', 'wd_at', 'make_criterion', 'rng_state', 'set_rng_state', 'dist_setup', 'gather', 'barrier', 'Run', 'setup',
@@ -163,6 +163,7 @@ def setup(cfg: Config,                   # the resolved experiment config
     check_root(cfg.data)                          # and so does a corpus folder that is not there
     rank, world, device = dist_setup(tr)
     if device.type == 'cuda': torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    if tr.mlflow and rank == 0: open_store(cfg)  # a store that cannot be opened stops here, not after the data
     run = RunDir(run_dir) if run_dir else default_run(cfg)
     lock = run.claim(cfg, resume, overwrite) if rank == 0 else None
     seed_everything(tr.seed)
