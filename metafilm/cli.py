@@ -268,35 +268,38 @@ def demo_train(out: Path,                # the demo folder (runs go to out/runs)
                sets: list,              # config overrides pointing at the demo corpus, cache and runs folder
                epochs: int|None = None, # epochs per variant (default: configs/demo.yaml)
               ) -> dict:
-    "Train the five variants with the demo config on the corpus, print the comparison tables; {label: metrics}."
-    import pandas as pd
+    "Train the five variants (a study of one seed, trained anew on a rerun), print their tables; {label: metrics}."
     from metafilm.conditioning import METHODS
     from metafilm.config import load_config
-    from metafilm.metrics import collapsed
-    from metafilm.train import fit
+    from metafilm.run import RunDir
+    from metafilm.study import Study, study_runs, train_runs
     print('\n== 4/5 train the five variants (configs/demo.yaml: tiny AST on CPU), selected on validation, '
           'scored on test')
-    rows, dev, res = [], {}, {}
-    for method, row in METHODS.items():
-        folder = row.label.lower()
-        extra = [f'model.conditioning.method={method}', f'train.name=demo-{folder}']
-        extra += [f'train.epochs={epochs}'] if epochs else []
-        t0 = time.time()
-        m = res[row.label] = fit(load_config(_demo_config(), sets + extra), out/'runs'/folder, progress=False,
-                                 overwrite=True)
-        t, b = m['test'], m['bootstrap']
-        rows.append(dict(method=row.label, Sp=t['sp'], Se=t['se'], Score=t['score'], CI=f"{b['lo']:.1f}-{b['hi']:.1f}",
-                         epoch=m['best_epoch'], seconds=round(time.time() - t0),
-                         note='collapsed?' if collapsed(t['sp'], t['se']) else ''))
-        dev[row.label] = {r['device']: r['score'] for r in m['by_device']}
-        print(f"  {row.label:9s} Score {t['score']:5.1f}  ({rows[-1]['seconds']} s)")
+    sets = sets + ([f'train.epochs={epochs}'] if epochs else [])
+    arms = {row.label: [f'model.conditioning.method={m}'] for m, row in METHODS.items()}
+    seed = load_config(_demo_config(), sets).train.seed
+    s = Study('demo', _demo_config(), arms, [seed], None, [], sets, out/'runs', _demo_config(), layout='{arm}')
+    train_runs(s, study_runs(s), {}, overwrite=True, progress=False)
+    res = {r['arm']: RunDir(r['dir']).metrics() for r in study_runs(s)}
+    _demo_tables(res)
+    return res
+
+def _demo_tables(res: dict): # {label: a run's metrics.json}
+    "The demo's tables: each variant's test scores (flagged when collapsed), then its Score per device."
+    import pandas as pd
+    from metafilm.metrics import collapsed
+    rows = [dict(method=k, Sp=m['test']['sp'], Se=m['test']['se'], Score=m['test']['score'],
+                 CI=f"{m['bootstrap']['lo']:.1f}-{m['bootstrap']['hi']:.1f}", epoch=m['best_epoch'],
+                 seconds=round((m.get('provenance') or {}).get('seconds') or 0),
+                 note='collapsed?' if collapsed(m['test']['sp'], m['test']['se']) else '') for k, m in res.items()]
     print('\ntest split, validation-selected epoch and thresholds (synthetic corpus: not ICBHI numbers)')
     print(pd.DataFrame(rows).round(1).to_string(index=False))
-    if any(r['note'] for r in rows): print('collapsed? = Sp or Se below 30 %: the model answers nearly everything alike')
+    if any(r['note'] for r in rows):
+        print('collapsed? = Sp or Se below 30 %: the model answers nearly everything alike')
     print('one seed each; `metafilm study configs/studies/demo_variants.yaml` gives their spread over 8 seeds')
     print('\nScore per device (the Meditron has a wheeze-like artifact and the AKGC417L crackle-like clicks)')
+    dev = {k: {r['device']: r['score'] for r in m['by_device']} for k, m in res.items()}
     print(pd.DataFrame(dev).T.round(1).to_string())
-    return res
 
 # %% ../nbs/15_cli.ipynb #3118399d
 def _demo_report(out: Path,    # the demo folder

@@ -17,36 +17,9 @@ from .run import RunDir
 from .train import fit
 
 # %% auto #0
-__all__ = ['fit_seeds', 'mean_interval', 'sign_flip_p', 'paired_bootstrap', 'finding', 'verdict', 'compare_pair', 'StudyError',
-           'Study', 'load_study', 'study_runs', 'run_parallel', 'run_study', 'arm_summary', 'compare_arms',
-           'check_controls', 'plot_study', 'summarise_study']
-
-# %% ../nbs/14_study.ipynb #d5e47536
-def fit_seeds(cfg: Config,                   # the experiment; seeds train.seed, train.seed + 1, ...
-              n: int,                        # number of seeds
-              run_dir: str|Path|None = None, # folder for the seeds' runs and tables (default: train.runs/train.name)
-              progress: bool = True,         # print each run's lines and the table
-              overwrite: bool = False,       # replace seed runs already there
-             ) -> pd.DataFrame:
-    "Train `n` seeds of one config; per-seed rows plus mean and std of the test metrics, also as CSV and markdown."
-    run = Path(run_dir or Path(cfg.train.runs)/cfg.train.name); run.mkdir(parents=True, exist_ok=True)
-    parent = Tracker(cfg, name=f'{cfg.train.name} ({n} seeds)')
-    rows = []
-    for k in range(n):
-        c = copy.deepcopy(cfg); c.train.seed = cfg.train.seed + k; c.train.name = f'{cfg.train.name}-seed{c.train.seed}'
-        m = fit(c, run/f'seed{c.train.seed}', progress=progress, parent=parent.run_id, overwrite=overwrite)
-        rows.append(dict(seed=c.train.seed, sp=m['test']['sp'], se=m['test']['se'], score=m['test']['score'],
-                         best_epoch=m['best_epoch'], selection=m['selection']))
-    df = pd.DataFrame(rows)
-    stats = df[['sp', 'se', 'score']].agg(['mean', 'std'])
-    table = pd.concat([df, stats.assign(seed=stats.index)], ignore_index=True)
-    table.to_csv(run/'seeds.csv', index=False)
-    title = f"# {cfg.train.name}: {n} seeds, test split ({rows[0]['selection']}-selected)\n\n"
-    (run/'seeds.md').write_text(title + markdown_table(table) + '\n')
-    parent.metrics({f'{k}_{s}': stats.loc[s, k] for k in ('sp', 'se', 'score') for s in ('mean', 'std')})
-    parent.artifacts([run/'seeds.md']); parent.end()
-    if progress: print(markdown_table(table))
-    return table
+__all__ = ['mean_interval', 'sign_flip_p', 'paired_bootstrap', 'finding', 'verdict', 'compare_pair', 'StudyError', 'Study',
+           'load_study', 'study_runs', 'train_runs', 'run_parallel', 'run_study', 'fit_seeds', 'arm_summary',
+           'compare_arms', 'check_controls', 'plot_study', 'summarise_study']
 
 # %% ../nbs/14_study.ipynb #9d979f5f
 def mean_interval(x,                 # values, one per seed
@@ -154,18 +127,20 @@ class StudyError(ValueError):
 class Study:
     "A base config × named arms of overrides × seeds, and where their runs go."
     name: str
-    config: Path                  # the base experiment
+    config: Path|Config           # the base experiment (a loaded Config for a study made in code from one)
     arms: dict                    # {arm: [overrides]}
     seeds: list
     reference: str|None           # the arm every other is compared with
     compare: list                 # [(arm, its reference)] compared
     overrides: list               # for every arm
-    folder: Path                  # runs go to folder/<arm>/seed<k>
+    folder: Path                  # runs go to folder/`layout`
     source: Path                  # the study file
     synth: dict|None = None       # write a synthetic corpus at data.root when there is none
     configs: dict = field(default_factory=dict)  # {arm: its own base config}, for arms that name one
     controls: dict = field(default_factory=dict) # {'positive'|'negative': [(arm, reference)]}: answers known
     jobs: int = 1                 # runs trained at once, each in its own process on its share of the cores
+    layout: str = '{arm}/seed{seed}'  # a run's folder below `folder` (the demo: '{arm}', `train --seeds`: 'seed{seed}')
+    experiment: str|None = None   # the runs' MLflow experiment (None: the study's name)
 
 # %% ../nbs/14_study.ipynb #72881e5c
 def _words(d) -> list:
@@ -238,8 +213,15 @@ def load_study(path: str|Path,               # the study YAML
 
 def _arm_config(s: Study, arm: str, seed: int) -> Config:
     "The config of one run of the study, or a StudyError naming the arm."
-    extra = [f'train.seed={seed}', f'train.name={s.name}-{arm}-seed{seed}', f'train.experiment={s.name}']
-    try: return load_config(s.configs.get(arm, s.config), s.overrides + s.arms[arm] + extra)
+    name = f"{s.name}-{s.layout.format(arm=arm, seed=seed).replace('/', '-')}"
+    exp, base = s.name if s.experiment is None else s.experiment, s.configs.get(arm, s.config)
+    if isinstance(base, Config):  # a study made in code from a loaded config: its runs differ only in seed and name
+        if s.overrides or s.arms[arm]:
+            raise StudyError(f'{s.source}: arm {preview(arm)}: a loaded config takes no overrides')
+        c = copy.deepcopy(base); c.train.seed, c.train.name, c.train.experiment = seed, name, exp
+        return c
+    extra = [f'train.seed={seed}', f'train.name={name}', f'train.experiment={exp}']
+    try: return load_config(base, s.overrides + s.arms[arm] + extra)
     except (ConfigError, ValueError) as e: raise StudyError(f'{s.source}: arm {preview(arm)}: {e}') from None
 
 
@@ -281,7 +263,7 @@ def _distinct_arms(path: Path, cfgs: dict):
 # %% ../nbs/14_study.ipynb #2b1029f7
 def study_runs(s: Study) -> list:
     "Every run of a study: arm, seed, folder, in training order (seed by seed)."
-    return [dict(arm=a, seed=sd, dir=s.folder/_slug(a)/f'seed{sd}') for sd in s.seeds for a in s.arms]
+    return [dict(arm=a, seed=sd, dir=s.folder/s.layout.format(arm=_slug(a), seed=sd)) for sd in s.seeds for a in s.arms]
 
 def _slug(arm: str) -> str:
     "An arm's folder name: its name in lower case, every run of other characters than letters and digits as '-'."
@@ -310,6 +292,26 @@ def _ensure_corpus(s: Study, progress: bool):
              if (root/'synth.json').exists() else '')
     if progress: print(f'writing the synthetic corpus of the study ({s.synth}) to {root}{other}')
     synth(root, progress=progress, **s.synth)
+
+# %% ../nbs/14_study.ipynb #e3f3a8b4
+def train_runs(s: Study,                  # the study the runs belong to
+               runs: list,                # `study_runs(s)`, or a shard of them
+               parents: dict,             # {arm: its MLflow parent run id, or None}
+               overwrite: bool = False,   # train every run anew, finished or interrupted
+               progress: bool = True,     # each run's own epoch lines
+               tag: str = '',             # after the run's number on its line, e.g. ' of shard 1/2'
+              ):
+    "Train a study's runs, one line each: a finished run skipped, an interrupted one resumed, a new one trained."
+    for j, r in enumerate(runs, 1):
+        d, t0, state = r['dir'], time.time(), RunDir(r['dir']).status
+        what = (', skipped' if state == 'finished' and not overwrite else
+                ', trained anew' if state != 'new' and overwrite else '')
+        print(f"[{j}/{len(runs)}{tag}] {r['arm']}, seed {r['seed']}: {state}{what}", flush=True)
+        if what == ', skipped': continue
+        if state == 'interrupted' and not overwrite: m = fit(RunDir(d).config(), d, resume=True, progress=progress)
+        else: m = fit(_arm_config(s, r['arm'], r['seed']), d, overwrite=True, progress=progress,
+                      parent=parents.get(r['arm']))
+        print(f"    Score {m['test']['score']:.1f} ({time.time() - t0:.0f} s)", flush=True)
 
 # %% ../nbs/14_study.ipynb #f6ee1d67
 def _prepare_all(s: Study, progress: bool):
@@ -354,20 +356,37 @@ def run_study(s: Study,                 # a loaded study
     mine = [r for j, r in enumerate(study_runs(s)) if j % n == i - 1]
     if dry_run: return pd.DataFrame([dict(arm=r['arm'], seed=r['seed'], state=RunDir(r['dir']).status,
                                           folder=str(r['dir'])) for r in mine])
-    if s.jobs > 1 and shard == (1, 1): run_parallel(s, progress); mine = []
-    else: parents = _prepare_all(s, progress)
-    for j, r in enumerate(mine, 1):
-        state, t0, d = RunDir(r['dir']).status, time.time(), r['dir']
-        print(f"[{j}/{len(mine)}{f' of shard {i}/{n}' if n > 1 else ''}] {r['arm']}, seed {r['seed']}: {state}"
-              + (', skipped' if state == 'finished' else ''), flush=True)
-        if state == 'finished': continue
-        if state == 'interrupted': m = fit(RunDir(d).config(), d, resume=True, progress=progress)
-        else: m = fit(_arm_config(s, r['arm'], r['seed']), d, overwrite=True, progress=progress,
-                      parent=parents[r['arm']])
-        print(f"    Score {m['test']['score']:.1f} ({time.time() - t0:.0f} s)", flush=True)
+    if s.jobs > 1 and shard == (1, 1): run_parallel(s, progress)
+    else: train_runs(s, mine, _prepare_all(s, progress), progress=progress, tag=f' of shard {i}/{n}' if n > 1 else '')
     if os.environ.get('METAFILM_STUDY_SHARD'): return  # a shard of `run_parallel`: its parent summarises
     if all(RunDir(r['dir']).status == 'finished' for r in study_runs(s)): return summarise_study(s, progress)
     print(f'{sum(RunDir(r["dir"]).status != "finished" for r in study_runs(s))} runs of the study are not finished yet')
+
+# %% ../nbs/14_study.ipynb #d5e47536
+def fit_seeds(cfg: Config,                   # the experiment; seeds train.seed, train.seed + 1, ...
+              n: int,                        # number of seeds
+              run_dir: str|Path|None = None, # folder for the seeds' runs and tables (default: train.runs/train.name)
+              progress: bool = True,         # print each run's epoch lines and the table
+              overwrite: bool = False,       # train seed runs already there anew (else finished ones are kept)
+             ) -> pd.DataFrame:
+    "Train `n` seeds of one config (a study of one arm); per-seed rows plus mean and std, also as CSV and markdown."
+    run = Path(run_dir or Path(cfg.train.runs)/cfg.train.name); run.mkdir(parents=True, exist_ok=True)
+    s = Study(cfg.train.name, cfg, {cfg.train.name: []}, list(range(cfg.train.seed, cfg.train.seed + n)), None, [],
+              [], run, Path(cfg.source), layout='seed{seed}', experiment=cfg.train.experiment)
+    parent = Tracker(cfg, name=f'{cfg.train.name} ({n} seeds)')
+    train_runs(s, study_runs(s), {cfg.train.name: parent.run_id}, overwrite=overwrite, progress=progress)
+    ms = [(r['seed'], RunDir(r['dir']).metrics()) for r in study_runs(s)]
+    df = pd.DataFrame([dict(seed=k, sp=m['test']['sp'], se=m['test']['se'], score=m['test']['score'],
+                            best_epoch=m['best_epoch'], selection=m['selection']) for k, m in ms])
+    stats = df[['sp', 'se', 'score']].agg(['mean', 'std'])
+    table = pd.concat([df, stats.assign(seed=stats.index)], ignore_index=True)
+    table.to_csv(run/'seeds.csv', index=False)
+    title = f"# {cfg.train.name}: {n} seeds, test split ({df.selection[0]}-selected)\n\n"
+    (run/'seeds.md').write_text(title + markdown_table(table) + '\n')
+    parent.metrics({f'{k}_{s}': stats.loc[s, k] for k in ('sp', 'se', 'score') for s in ('mean', 'std')})
+    parent.artifacts([run/'seeds.md']); parent.end()
+    if progress: print(markdown_table(table))
+    return table
 
 # %% ../nbs/14_study.ipynb #a7ead762
 def _row(r: dict) -> dict:
