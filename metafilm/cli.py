@@ -66,7 +66,7 @@ def cmd_synth(out: Path,                # folder to write (an earlier synthetic 
               seed: int = 0,            # random seed: same seed, same corpus
               like_icbhi: bool = False, # ICBHI's full size: 126 patients, 920 recordings, 6,898 cycles
               workers: int|None = None, # processes rendering audio (default: all cores)
-              confound: float = 0.,     # the power check: devices sound alike, the AKG whines like a wheeze on this share
+              confound: float = 0.,     # the power check: devices alike, the AKG whining like a wheeze on this share
              ) -> Path:
     "Write a synthetic ICBHI-shaped corpus."
     import json

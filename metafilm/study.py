@@ -204,7 +204,8 @@ def load_study(path: str|Path,               # the study YAML
     _distinct_arms(path, cfgs)
     same = lambda a: cfgs[a].data.split == cfgs[ref].data.split  # only arms scored on the reference's test set
     s.controls, s.jobs = _controls(path, d, arms), d.get('jobs', 1)
-    if not isinstance(s.jobs, int) or s.jobs < 1: raise StudyError(f'{path}: jobs: {preview(s.jobs)} (a whole number ≥ 1)')
+    if not isinstance(s.jobs, int) or s.jobs < 1:
+        raise StudyError(f'{path}: jobs: {preview(s.jobs)} (a whole number ≥ 1)')
     pairs = [(a, ref) for a in arms if ref is not None and a != ref and same(a)] + _pairs(path, d, arms)
     s.compare = list(dict.fromkeys(pairs + [p for ps in s.controls.values() for p in ps]))
     first = cfgs[next(iter(arms))]
