@@ -123,6 +123,7 @@ def cmd_train(config: Path,                # experiment config YAML, e.g. config
     from metafilm.train import fit
     from metafilm.run import RunDir, default_run
     from metafilm.study import fit_seeds
+    if seeds < 1: raise CLIError(f'--seeds {seeds}: give a count of seeds, 1 or more')
     if resume and seeds > 1: raise CLIError("--resume continues one run: resume a seed's own run directory instead")
     if resume:
         where = run or (config if config.is_dir() else None)
